@@ -1,0 +1,20 @@
+"""preflight: the offline engine.
+
+Runs a Pulumi Python program in-process under the SDK's mocks, the way the Pulumi CLI's language host runs it, and
+records every registration exactly as the engine would receive it. The policy gate, the Checkov plan export, the
+local integration target and the unit tests all work from that record.
+"""
+
+from preflight.capture import Capture, Registration
+from preflight.project import ProjectError, ProjectSpec, load_project
+from preflight.runner import ProgramError, run_program
+
+__all__ = [
+    "Capture",
+    "ProgramError",
+    "ProjectError",
+    "ProjectSpec",
+    "Registration",
+    "load_project",
+    "run_program",
+]

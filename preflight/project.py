@@ -1,0 +1,102 @@
+"""Pulumi project and stack files, read the way the CLI reads them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ProjectError(Exception):
+    """The project or stack files are missing or malformed. The message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    root: Path  # the directory holding Pulumi.yaml
+    main: Path  # the program directory (Pulumi.yaml `main`, default: root)
+    stack: str
+    stack_file: Path | None  # Pulumi.<stack>.yaml when it exists
+    config: dict[str, str] = field(default_factory=dict)  # "namespace:key" -> engine-style string value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProjectError(f"{path}: cannot be read as YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def _engine_value(value: Any) -> str:
+    """Config values reach the program as strings; structured values as JSON, as the CLI passes them."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _qualify(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> ProjectSpec:
+    """Find Pulumi.yaml in `program_dir` (default: the current directory) and merge the stack's config.
+
+    Config precedence is the CLI's: project-level `config:` defaults (`value:` entries), then Pulumi.<stack>.yaml.
+    A missing stack file means empty stack config, as for a new stack.
+    """
+    root = Path(program_dir or ".").resolve()
+    project_file = root / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise ProjectError(f"{project_file}: not found (--program must name a directory holding Pulumi.yaml)")
+    project = _read_yaml(project_file)
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProjectError(f"{project_file}: `name` is required and must be a string")
+    main = (root / str(project.get("main") or ".")).resolve()
+    if not (main / "__main__.py").is_file():
+        raise ProjectError(f"{project_file}: `main` resolves to {main}, which has no __main__.py")
+
+    config: dict[str, str] = {}
+    project_config = project.get("config") or {}
+    if not isinstance(project_config, dict):
+        raise ProjectError(f"{project_file}: `config` must be a mapping")
+    for key, spec in project_config.items():
+        # Project-level config declares either a schema ({type, default}) or a value ({value}).
+        if isinstance(spec, dict):
+            if "value" in spec:
+                config[_qualify(key, name)] = _engine_value(spec["value"])
+            elif "default" in spec:
+                config[_qualify(key, name)] = _engine_value(spec["default"])
+        else:
+            config[_qualify(key, name)] = _engine_value(spec)
+
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    if stack_file.is_file():
+        stack_doc = _read_yaml(stack_file)
+        stack_config = stack_doc.get("config") or {}
+        if not isinstance(stack_config, dict):
+            raise ProjectError(f"{stack_file}: `config` must be a mapping")
+        for key, value in stack_config.items():
+            if isinstance(value, dict) and set(value) == {"secure"}:
+                raise ProjectError(
+                    f"{stack_file}: `{key}` is an encrypted secret; offline runs cannot decrypt it "
+                    "(keep secrets out of the stack used offline, or set them with PULUMI_CONFIG)"
+                )
+            config[_qualify(key, name)] = _engine_value(value)
+    return ProjectSpec(
+        name=name,
+        root=root,
+        main=main,
+        stack=stack,
+        stack_file=stack_file if stack_file.is_file() else None,
+        config=config,
+    )

@@ -1,0 +1,146 @@
+"""Run a Pulumi Python program in-process, as the CLI's language host does, and record what it registers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import runpy
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from preflight.capture import Capture, Registration, SourcePosition
+from preflight.mocks import AwsLikeMocks
+from preflight.project import ProjectSpec
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+# set_mocks registers a throwaway root stack of its own; only the one the program runs in is the real one.
+_SDK_FILES = ("/pulumi/runtime/mocks.py",)
+
+
+class ProgramError(Exception):
+    """The program raised (bad stack config included), or registered two resources under one URN."""
+
+
+def _struct_to_dict(message: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True) if message is not None else {}
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, keeping each raw RegisterResourceRequest as the engine would receive it."""
+
+    def __init__(self, mock_impl: mocks.Mocks) -> None:
+        super().__init__(mock_impl)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+        self.duplicates: list[str] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        position = None
+        if request.HasField("sourcePosition"):
+            position = SourcePosition(request.sourcePosition.uri, request.sourcePosition.line,
+                                      request.sourcePosition.column)
+        if request.type == STACK_TYPE:
+            if position is None or not position.uri.endswith(_SDK_FILES):
+                self.stack_urn = response.urn
+            return response
+        record = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            provider=request.provider,
+            inputs=_struct_to_dict(request.object),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            dependencies=list(request.dependencies),
+            source_position=position,
+            id=response.id,
+            outputs=_struct_to_dict(response.object) if request.custom else {},
+        )
+        with self._lock:
+            if any(r.urn == record.urn for r in self.registrations):
+                self.duplicates.append(record.urn)
+            self.registrations.append(record)
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        outputs = _struct_to_dict(request.outputs)
+        with self._lock:
+            if request.urn == self.stack_urn:
+                self.stack_outputs = outputs
+            else:
+                self.component_outputs[request.urn] = outputs
+        return super().RegisterResourceOutputs(request)
+
+
+@contextlib.contextmanager
+def _program_environment(project: ProjectSpec) -> Iterator[None]:
+    """What the language host sets up: the program directory as sys.path[0] and as the working directory."""
+    saved_path = list(sys.path)
+    saved_cwd = os.getcwd()
+    sys.path.insert(0, str(project.main))
+    os.chdir(project.main)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+
+
+def run_program(
+    project: ProjectSpec,
+    preview: bool = False,
+    mock_impl: mocks.Mocks | None = None,
+    extra_config: dict[str, str] | None = None,
+) -> Capture:
+    """Run `project`'s program once under mocks and return what it registered.
+
+    preview=True answers every computed output as unknown (what `pulumi preview` sees); preview=False answers with
+    realistic known values (what `pulumi up` sees). Raises ProgramError when the program fails.
+    """
+    impl = mock_impl if mock_impl is not None else AwsLikeMocks(preview=preview)
+    monitor = RecordingMonitor(impl)
+    # The SDK keeps a process-global loop; a previous asyncio.run() may have closed it.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)
+    settings.ROOT.set(None)  # set_mocks left its own root stack; the program gets a fresh one, as under the CLI
+    config = {**project.config, **(extra_config or {})}
+    pulumi.runtime.set_all_config(config)
+
+    program = str(project.main)
+    try:
+        with _program_environment(project):
+            _sync_await(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+    except Exception as exc:
+        raise ProgramError(f"{project.name} ({project.main}) failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        pulumi.runtime.set_all_config({})
+    if monitor.duplicates:
+        raise ProgramError(f"duplicate resource URNs (the engine rejects these): {sorted(set(monitor.duplicates))}")
+    return Capture(
+        project=project.name,
+        stack=project.stack,
+        preview=preview,
+        resources=monitor.registrations,
+        outputs=monitor.stack_outputs,
+        stack_urn=monitor.stack_urn,
+    )
+
+
+def program_path(project: ProjectSpec) -> Path:
+    return project.main
