@@ -39,7 +39,8 @@ def _region_of(capture: Capture, resource: Any) -> str:
 
 
 def render_preview_table(capture: Capture) -> str:
-    lines = [f"{capture.project}/{capture.stack}: {len(capture.resources)} resources ({'preview' if capture.preview else 'up'} mode)"]
+    mode = "preview" if capture.preview else "up"
+    lines = [f"{capture.project}/{capture.stack}: {len(capture.resources)} resources ({mode} mode)"]
     per_region: Counter[tuple[str, str]] = Counter(
         (_region_of(capture, r), r.type) for r in capture.resources if r.custom and not r.is_provider
     )
@@ -91,7 +92,9 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
     preview = subparsers.add_parser("preview", help="print what the stack would create")
     add_program_arguments(preview)
     preview.add_argument("--format", choices=("table", "json"), default="table")
-    preview.add_argument("--up", action="store_true", help="answer with known values (as `pulumi up`) instead of unknowns")
+    preview.add_argument(
+        "--up", action="store_true", help="answer with known values (as `pulumi up`) instead of unknowns"
+    )
     preview.set_defaults(func=_preview)
     for name in modules:
         try:

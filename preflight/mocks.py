@@ -349,7 +349,7 @@ class AwsLikeMocks(mocks.Mocks):
         rid, computed = self.answer(args, self.region_for(args.provider or ""))
         return rid, {**args.inputs, **computed}
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         region = self.region_for(args.provider or "")
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -358,12 +358,12 @@ class AwsLikeMocks(mocks.Mocks):
                 "arn": f"arn:{MOCK_PARTITION}:iam::{self.account}:user/preflight",
                 "userId": "AIDAPREFLIGHT",
                 "id": self.account,
-            }, None
+            }, []
         if token == "aws:index/getRegion:getRegion":
-            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}, None
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}, []
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION}, None
+            return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION}, []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{region}{z}" for z in "abc"]
-            return {"names": names, "zoneIds": [f"{region[:3]}-az{i}" for i in (1, 2, 3)], "id": region}, None
-        return {}, None
+            return {"names": names, "zoneIds": [f"{region[:3]}-az{i}" for i in (1, 2, 3)], "id": region}, []
+        return {}, []

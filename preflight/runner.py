@@ -48,12 +48,13 @@ class RecordingMonitor(mocks.MockMonitor):
         self.duplicates: list[str] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         position = None
         if request.HasField("sourcePosition"):
-            position = SourcePosition(request.sourcePosition.uri, request.sourcePosition.line,
-                                      request.sourcePosition.column)
+            position = SourcePosition(
+                request.sourcePosition.uri, request.sourcePosition.line, request.sourcePosition.column
+            )
         if request.type == STACK_TYPE:
             if position is None or not position.uri.endswith(_SDK_FILES):
                 self.stack_urn = response.urn
@@ -78,7 +79,7 @@ class RecordingMonitor(mocks.MockMonitor):
             self.registrations.append(record)
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = _struct_to_dict(request.outputs)
         with self._lock:
             if request.urn == self.stack_urn:
@@ -123,9 +124,13 @@ def run_program(
     pulumi.runtime.set_all_config(config)
 
     program = str(project.main)
+
+    def run_main() -> None:
+        runpy.run_path(program, run_name="__main__")
+
     try:
         with _program_environment(project):
-            _sync_await(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+            _sync_await(run_in_stack(run_main))
     except Exception as exc:
         raise ProgramError(f"{project.name} ({project.main}) failed: {type(exc).__name__}: {exc}") from exc
     finally:

@@ -1,0 +1,1 @@
+"""The serverless delivery stack: typed config -> one provider per region -> components -> outputs."""

@@ -1,0 +1,297 @@
+"""The stack's typed configuration: read once from stack config (plus documented environment overrides), validated
+before any resource is registered, then passed down frozen.
+
+Validation is pure (no Pulumi runtime): `parse_config(raw, env)` takes the raw values and returns a StackConfig or
+raises ConfigError naming the key, the value and what is allowed. `load_config()` reads the raw values from
+`pulumi.Config()`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy); anything else is rejected by AWS.
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# Commercial regions with Lambda, API Gateway, WAFv2, CodePipeline V2 and Secrets Manager.
+SUPPORTED_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+    "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-east-1",
+    "me-south-1", "me-central-1", "af-south-1", "il-central-1",
+)  # fmt: skip
+
+NatMode = Literal["none", "single", "per-az"]
+NAT_MODES: tuple[NatMode, ...] = ("none", "single", "per-az")
+
+# Environment variables that override stack config (for CI: a unique suffix per run, a narrower region list).
+ENV_OVERRIDES = {
+    "DELIVERY_ENVIRONMENT_SUFFIX": "environmentSuffix",
+    "DELIVERY_REGIONS": "regions",
+    "DELIVERY_ALERT_EMAIL": "alertEmail",
+}
+
+_NAME_PART = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(ValueError):
+    """One bad config value: which key, what was given, what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str) -> None:
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"invalid stack config `{key}` = {value!r}: {allowed}")
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    memory_mb: int = 256
+    timeout_seconds: int = 15
+    # None: no reserved concurrency, the function scales with the account's pool (a fixed 10 throttled production).
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    throttle_rate_limit: float = 50.0
+    throttle_burst_limit: int = 100
+    quota_per_day: int = 100_000
+    waf_rate_limit_per_5min: int = 2_000
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    environment: str
+    environment_suffix: str
+    regions: tuple[str, ...]
+    owner: str
+    cost_center: str
+    vpc_cidrs: Mapping[str, str]
+    log_retention_days: int = 7
+    function: FunctionSettings = field(default_factory=FunctionSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    error_rate_threshold_percent: float = 1.0
+    alert_email: str | None = None
+    budget_limit_usd: float = 100.0
+    nat_mode: NatMode = "none"
+    allowed_origins: tuple[str, ...] = ()
+
+    @property
+    def primary_region(self) -> str:
+        return self.regions[0]
+
+    def required_tags(self, stack: str) -> dict[str, str]:
+        """The one tag set every taggable resource carries (through its provider's default tags)."""
+        return {
+            "Project": self.project,
+            "Environment": self.environment,
+            "Owner": self.owner,
+            "CostCenter": self.cost_center,
+            "ManagedBy": "Pulumi",
+            "Stack": stack,
+        }
+
+
+def _as_list(key: str, value: Any) -> list[Any]:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(key, value, "a list (YAML list or comma-separated string)") from exc
+        else:
+            value = [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise ConfigError(key, value, "a list (YAML list or comma-separated string)")
+    return value
+
+
+def _as_mapping(key: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(key, value, "a mapping") from exc
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, "a mapping")
+    return value
+
+
+def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
+    try:
+        number = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not number.is_integer() or not minimum <= number <= maximum:
+        raise ConfigError(key, value, f"a whole number from {minimum} to {maximum}")
+    return int(number)
+
+
+def _as_float(key: str, value: Any, minimum: float, maximum: float) -> float:
+    try:
+        number = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or math.isnan(number) or not minimum <= number <= maximum:
+        raise ConfigError(key, value, f"a number from {minimum:g} to {maximum:g}")
+    return number
+
+
+def _name_part(key: str, value: Any, max_len: int) -> str:
+    if not isinstance(value, str) or not _NAME_PART.match(value) or len(value) > max_len:
+        raise ConfigError(
+            key, value, f"lowercase letters, digits and single hyphens, starting with a letter, at most {max_len}"
+        )
+    return value
+
+
+def _required_text(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, value, "a non-empty string (required, there is no default)")
+    return value.strip()
+
+
+def _regions(value: Any) -> tuple[str, ...]:
+    regions = _as_list("regions", value)
+    if not regions:
+        raise ConfigError("regions", value, "at least one region; the first is the primary")
+    seen: set[str] = set()
+    for region in regions:
+        if region not in SUPPORTED_REGIONS:
+            raise ConfigError("regions", region, f"one of {', '.join(SUPPORTED_REGIONS)}")
+        if region in seen:
+            raise ConfigError("regions", value, f"each region once (duplicate: {region})")
+        seen.add(region)
+    return tuple(regions)
+
+
+def default_vpc_cidr(index: int) -> str:
+    return f"10.{10 + index}.0.0/16"
+
+
+def _vpc_cidrs(value: Any, regions: tuple[str, ...]) -> dict[str, str]:
+    given = _as_mapping("vpcCidrs", value) if value is not None else {}
+    for region in given:
+        if region not in regions:
+            raise ConfigError(f"vpcCidrs.{region}", given[region], f"CIDRs only for the configured regions {regions}")
+    cidrs: dict[str, str] = {}
+    networks: list[tuple[str, ipaddress.IPv4Network]] = []
+    for index, region in enumerate(regions):
+        raw = given.get(region, default_vpc_cidr(index))
+        key = f"vpcCidrs.{region}"
+        try:
+            network = ipaddress.ip_network(raw, strict=True) if isinstance(raw, str) else None
+        except ValueError:
+            network = None
+        if not isinstance(network, ipaddress.IPv4Network):
+            raise ConfigError(key, raw, "an IPv4 network in CIDR notation with no host bits set, e.g. 10.10.0.0/16")
+        if not network.is_private or not 16 <= network.prefixlen <= 22:
+            raise ConfigError(key, raw, "a private (RFC 1918) network from /16 to /22 (room for two /24 subnets)")
+        for other_region, other in networks:
+            if network.overlaps(other):
+                raise ConfigError(key, raw, f"a network that does not overlap {other_region}'s {other}")
+        networks.append((region, network))
+        cidrs[region] = str(network)
+    return cidrs
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    origins = _as_list("allowedOrigins", value)
+    for origin in origins:
+        if origin != "*" and (not isinstance(origin, str) or not re.match(r"^https?://[^/\s]+$", origin)):
+            raise ConfigError(
+                "allowedOrigins", origin, "origins like https://app.example.com (scheme and host, no path)"
+            )
+    return tuple(origins)
+
+
+def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | None = None) -> StackConfig:
+    """Validate raw config values (stack config keys, camelCase) and environment overrides into a StackConfig."""
+    values = dict(raw)
+    for variable, key in ENV_OVERRIDES.items():
+        if env and env.get(variable):
+            values[key] = env[variable]
+
+    regions = _regions(values.get("regions"))
+    retention = _as_int("logRetentionDays", values.get("logRetentionDays", 7), 1, 3653)
+    if retention not in CLOUDWATCH_RETENTION_DAYS:
+        raise ConfigError(
+            "logRetentionDays", values.get("logRetentionDays"), f"one of {list(CLOUDWATCH_RETENTION_DAYS)}"
+        )
+    nat_mode = values.get("natMode", "none")
+    if nat_mode not in NAT_MODES:
+        raise ConfigError("natMode", nat_mode, f"one of {', '.join(NAT_MODES)}")
+    reserved = values.get("lambdaReservedConcurrency")
+    alert_email = values.get("alertEmail")
+    if alert_email is not None and (not isinstance(alert_email, str) or not _EMAIL.match(alert_email)):
+        raise ConfigError("alertEmail", alert_email, "an email address")
+
+    return StackConfig(
+        project=_name_part("project", project, 24),
+        environment=_name_part("environment", values.get("environment", "dev"), 8),
+        environment_suffix=_name_part("environmentSuffix", values.get("environmentSuffix", "main"), 8),
+        regions=regions,
+        owner=_required_text("owner", values.get("owner")),
+        cost_center=_required_text("costCenter", values.get("costCenter")),
+        vpc_cidrs=_vpc_cidrs(values.get("vpcCidrs"), regions),
+        log_retention_days=retention,
+        function=FunctionSettings(
+            memory_mb=_as_int("lambdaMemoryMb", values.get("lambdaMemoryMb", 256), 128, 10240),
+            timeout_seconds=_as_int("lambdaTimeoutSeconds", values.get("lambdaTimeoutSeconds", 15), 1, 29),
+            reserved_concurrency=None if reserved is None else _as_int("lambdaReservedConcurrency", reserved, 1, 10000),
+        ),
+        api=ApiSettings(
+            throttle_rate_limit=_as_float("apiRateLimit", values.get("apiRateLimit", 50), 1, 10000),
+            throttle_burst_limit=_as_int("apiBurstLimit", values.get("apiBurstLimit", 100), 1, 5000),
+            quota_per_day=_as_int("apiQuotaPerDay", values.get("apiQuotaPerDay", 100_000), 1, 100_000_000),
+            waf_rate_limit_per_5min=_as_int("wafRateLimit", values.get("wafRateLimit", 2000), 100, 2_000_000_000),
+        ),
+        error_rate_threshold_percent=_as_float(
+            "errorRateThresholdPercent", values.get("errorRateThresholdPercent", 1), 0.01, 100
+        ),
+        alert_email=alert_email,
+        budget_limit_usd=_as_float("budgetLimitUsd", values.get("budgetLimitUsd", 100), 1, 1_000_000),
+        nat_mode=nat_mode,
+        allowed_origins=_origins(values.get("allowedOrigins")),
+    )
+
+
+# The keys load_config reads. The CLI hands structured values (YAML lists, maps) to the program as JSON strings;
+# parse_config decodes them, so one code path serves stack files and environment overrides alike.
+CONFIG_KEYS = (
+    "environment", "environmentSuffix", "regions", "owner", "costCenter", "vpcCidrs", "logRetentionDays",
+    "lambdaMemoryMb", "lambdaTimeoutSeconds", "lambdaReservedConcurrency", "apiRateLimit", "apiBurstLimit",
+    "apiQuotaPerDay", "wafRateLimit", "errorRateThresholdPercent", "alertEmail", "budgetLimitUsd", "natMode",
+    "allowedOrigins",
+)  # fmt: skip
+
+
+def load_config(env: Mapping[str, str] | None = None) -> StackConfig:
+    """Read the stack's config from the Pulumi runtime and validate it (raises ConfigError)."""
+    import os  # noqa: PLC0415 - only the runtime path reads the process environment
+
+    import pulumi  # noqa: PLC0415 - keep parse_config importable without the Pulumi runtime
+
+    config = pulumi.Config()
+    raw: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        value = config.get(key)
+        if value is not None:
+            raw[key] = value
+    return parse_config(raw, pulumi.get_project(), os.environ if env is None else env)
