@@ -1,0 +1,526 @@
+"""`python -m preflight plan`: what a program registers, written as the Terraform plan JSON Checkov scans.
+
+Checkov has no Pulumi framework, but pulumi-aws is bridged from the Terraform AWS provider, so every AWS resource a
+program registers has a Terraform counterpart. The export writes one Terraform plan (known-value mode, as `pulumi up`
+sees the inputs) that Checkov's `terraform_plan` framework reads:
+
+- `planned_values.root_module.resources[]`: one managed resource per mapped AWS registration (providers and
+  components are not resources), its Terraform type from preflight.tf_types, its address `<type>.<name>` derived
+  from the logical name (sanitized, suffixed with a hash of the URN only where two would collide), so addresses are
+  unique and do not change between runs or when a second region is added under other names.
+- `values`: the registration's inputs with Terraform's attribute names (snake_case, repeated blocks singular),
+  nested blocks as lists of objects (a single block as a one-element list), whole-number floats as integers,
+  JSON-valued string fields as JSON strings, secrets unwrapped, unknowns and assets/archives dropped.
+- `configuration.root_module.resources[].expressions`: every input that depends on another exported resource (the
+  registration's property dependencies) written as a Terraform reference (`aws_s3_bucket.logs.id`), with the
+  referenced value removed from `values`, because Checkov only follows a reference where the value is absent. That
+  keeps the graph edges Checkov's connection checks need (a bucket and its separate encryption configuration).
+
+The attribute shapes come from the pulumi-aws SDK's own typed output classes; the handful of fields the bridge
+renames (`name` -> `function_name` on a Lambda function, `restApi` -> `rest_api_id`) are listed in _FIELD_RENAMES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections.abc
+import functools
+import hashlib
+import importlib
+import json
+import re
+import sys
+import typing
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, Registration
+from preflight.tf_types import snake_case, terraform_type
+
+TERRAFORM_VERSION = "1.9.8"
+PLAN_FORMAT_VERSION = "1.2"
+AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
+# Signatures of assets and archives in the Pulumi wire format (pulumi.runtime.rpc).
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+
+# Fields whose Terraform name is not the snake_case (or, for repeated blocks, the singular) of the Pulumi name,
+# from pulumi-aws's bridge-metadata.json `renamedProperties`: Terraform type -> Pulumi property path -> name.
+_REST_API_ID = {"restApi": "rest_api_id"}
+_FIELD_RENAMES: dict[str, dict[str, str]] = {
+    "aws_lambda_function": {
+        "name": "function_name",
+        "imageConfig.commands": "command",
+        "imageConfig.entryPoints": "entry_point",
+    },
+    "aws_lambda_permission": {"function": "function_name"},
+    "aws_cloudwatch_metric_alarm": {"name": "alarm_name"},
+    "aws_sns_topic_subscription": {"topic": "topic_arn"},
+    "aws_cloudwatch_log_subscription_filter": {"logGroup": "log_group_name"},
+    "aws_api_gateway_authorizer": _REST_API_ID,
+    "aws_api_gateway_deployment": _REST_API_ID,
+    "aws_api_gateway_integration": _REST_API_ID,
+    "aws_api_gateway_integration_response": _REST_API_ID,
+    "aws_api_gateway_method": _REST_API_ID,
+    "aws_api_gateway_method_response": _REST_API_ID,
+    "aws_api_gateway_method_settings": _REST_API_ID,
+    "aws_api_gateway_model": _REST_API_ID,
+    "aws_api_gateway_request_validator": _REST_API_ID,
+    "aws_api_gateway_resource": _REST_API_ID,
+    "aws_api_gateway_stage": {**_REST_API_ID, "deployment": "deployment_id"},
+    "aws_api_gateway_base_path_mapping": {"restApi": "api_id"},
+    "aws_api_gateway_usage_plan": {"apiStages": "api_stages"},
+    "aws_codebuild_project": {
+        "secondaryArtifacts": "secondary_artifacts",
+        "secondarySources": "secondary_sources",
+        "fileSystemLocations": "file_system_locations",
+    },
+}
+
+
+class PlanError(Exception):
+    """The capture cannot be written as a plan (for example an output path that cannot be written)."""
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One property of a resource or nested block: its Terraform name and shape."""
+
+    name: str
+    kind: str  # "scalar", "string", "list", "map", "block", "blocks", "asset" or "any"
+    nested: type | None = None
+
+
+_Schema = dict[str, _Field]
+
+
+def singular(name: str) -> str:
+    """The singular of the last word of a snake_case name: `inline_policies` -> `inline_policy`, `ingress` stays."""
+    head, _, last = name.rpartition("_")
+    prefix = f"{head}_" if head else ""
+    if last == "indices":
+        return f"{prefix}index"
+    if last.endswith("ies") and len(last) > 3:
+        return f"{prefix}{last[:-3]}y"
+    if last.endswith(("sses", "xes", "ches", "shes", "uses", "ases")):
+        return f"{prefix}{last[:-2]}"
+    if last.endswith(("ss", "us", "is")) or not last.endswith("s"):
+        return name
+    return f"{prefix}{last[:-1]}"
+
+
+def _pulumi_types() -> Any:
+    # The SDK's type introspection lives in pulumi._types; it is what the SDK itself uses to translate properties.
+    from pulumi import _types  # noqa: PLC0415
+
+    return _types
+
+
+def _strip_optional(typ: Any) -> Any:
+    if typing.get_origin(typ) is typing.Union:
+        members = [arg for arg in typing.get_args(typ) if arg is not type(None)]
+        return members[0] if len(members) == 1 else typ
+    return typ
+
+
+def _classify_sequence(typ: Any) -> tuple[str, type | None]:
+    (item,) = typing.get_args(typ) or (Any,)
+    item = _strip_optional(item)
+    if isinstance(item, type) and _pulumi_types().is_output_type(item):
+        return "blocks", item
+    return "list", None
+
+
+def _classify_class(typ: type) -> tuple[str, type | None]:
+    import pulumi  # noqa: PLC0415
+
+    if _pulumi_types().is_output_type(typ):
+        return "block", typ
+    if issubclass(typ, (pulumi.Asset, pulumi.Archive)):
+        return "asset", None
+    if typ is str:
+        return "string", None
+    return ("scalar" if typ in (int, float, bool) else "any"), None
+
+
+def _classify(typ: Any) -> tuple[str, type | None]:
+    """The shape of a property from its output type: scalar, string, list, map, block(s), asset or any."""
+    typ = _strip_optional(typ)
+    origin = typing.get_origin(typ)
+    if origin in (collections.abc.Sequence, list):
+        return _classify_sequence(typ)
+    if origin in (collections.abc.Mapping, dict):
+        return "map", None
+    if isinstance(typ, type):
+        return _classify_class(typ)
+    return "any", None
+
+
+def _schema_from_types(types_by_name: dict[str, Any], tf_type: str, path: str) -> _Schema:
+    renames = _FIELD_RENAMES.get(tf_type, {})
+    schema: _Schema = {}
+    for wire_name, typ in types_by_name.items():
+        kind, nested = _classify(typ)
+        key = f"{path}{wire_name}"
+        default = singular(snake_case(wire_name)) if kind == "blocks" else snake_case(wire_name)
+        schema[wire_name] = _Field(renames.get(key, default), kind, nested)
+    return schema
+
+
+@functools.cache
+def _resource_class(token: str) -> type | None:
+    """The pulumi-aws SDK class for `token`: `aws:lambda/function:Function` -> pulumi_aws.lambda_.Function."""
+    match = re.match(r"^aws:([a-z0-9]+)/[^:]+:([A-Za-z0-9_]+)$", token)
+    if match is None:
+        return None
+    module_name, class_name = match.groups()
+    for candidate in (f"pulumi_aws.{module_name}", f"pulumi_aws.{module_name}_"):
+        try:
+            module = importlib.import_module(candidate)
+        except ImportError:
+            continue
+        cls = getattr(module, class_name, None)
+        if isinstance(cls, type):
+            return cls
+    return None
+
+
+@functools.cache
+def resource_schema(token: str, tf_type: str) -> _Schema | None:
+    """Terraform names and shapes of a resource's properties, keyed by Pulumi wire name; None if the SDK lacks it."""
+    cls = _resource_class(token)
+    if cls is None:
+        return None
+    return _schema_from_types(_pulumi_types().resource_types(cls), tf_type, "")
+
+
+@functools.cache
+def _block_schema(cls: type, tf_type: str, path: str) -> _Schema:
+    return _schema_from_types(_pulumi_types().output_type_types(cls), tf_type, path)
+
+
+def _is_envelope(value: Any, *signatures: str) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) in signatures
+
+
+def _plain(value: Any) -> Any:
+    """A wire value as plain JSON: secrets unwrapped, unknowns as None, whole-number floats as integers."""
+    if _is_envelope(value, SECRET_VALUE_SIG):
+        return _plain(value.get("value"))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value == UNKNOWN:
+        return None
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _convert_object(obj: dict[str, Any], schema: _Schema, tf_type: str, path: str) -> dict[str, Any]:
+    converted: dict[str, Any] = {}
+    for wire_name, raw in obj.items():
+        spec = schema.get(wire_name) or _Field(snake_case(wire_name), "any")
+        value = _convert_value(raw, spec, tf_type, f"{path}{wire_name}.")
+        if value is not None:
+            converted[spec.name] = value
+    return converted
+
+
+def _convert_value(raw: Any, spec: _Field, tf_type: str, path: str) -> Any:
+    if _is_envelope(raw, ASSET_SIG, ARCHIVE_SIG) or spec.kind == "asset":
+        return None
+    value = _plain(raw)
+    if value is None:
+        return None
+    if spec.kind in ("block", "blocks") and spec.nested is not None:
+        nested = _block_schema(spec.nested, tf_type, path)
+        items = value if isinstance(value, list) else [value]
+        return [_convert_object(item, nested, tf_type, path) for item in items if isinstance(item, dict)]
+    if spec.kind == "string" and isinstance(value, (dict, list)):
+        # A JSON-valued field (policy document, dashboard body) given as an object: Terraform holds it as a string.
+        return json.dumps(value)
+    return value
+
+
+def convert_inputs(token: str, tf_type: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """A registration's inputs as Terraform `values`; None when the SDK has no class for `token`."""
+    schema = resource_schema(token, tf_type)
+    if schema is None:
+        return None
+    return _convert_object(inputs, schema, tf_type, "")
+
+
+_ADDRESS_NAME = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _address_name(logical_name: str) -> str:
+    name = _ADDRESS_NAME.sub("_", logical_name) or "unnamed"
+    return name if re.match(r"[A-Za-z_]", name) else f"r_{name}"
+
+
+def _urn_suffix(urn: str) -> str:
+    return hashlib.sha256(urn.encode()).hexdigest()[:8]
+
+
+def resource_names(resources: list[tuple[Registration, str]]) -> dict[str, str]:
+    """URN -> Terraform resource name: the sanitized logical name, plus a URN hash where two would collide."""
+    base = {r.urn: _address_name(r.name) for r, _ in resources}
+    counts = Counter((tf_type, base[r.urn]) for r, tf_type in resources)
+    return {
+        r.urn: base[r.urn] if counts[(tf_type, base[r.urn])] == 1 else f"{base[r.urn]}_{_urn_suffix(r.urn)}"
+        for r, tf_type in resources
+    }
+
+
+@dataclass
+class _Exported:
+    registration: Registration
+    tf_type: str
+    name: str
+    values: dict[str, Any]
+    provider: Registration | None
+    expressions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"{self.tf_type}.{self.name}"
+
+
+# Output attributes tried first when a dependent value is matched to the resource it came from.
+_PREFERRED_ATTRIBUTES = ("id", "arn", "name")
+
+
+def _reference_targets(exported: _Exported) -> dict[str, str]:
+    """Value -> `<address>.<attribute>` for the string attributes a dependent input may have taken from this one."""
+    reg = exported.registration
+    schema = resource_schema(reg.type, exported.tf_type) or {}
+    candidates: list[tuple[str, Any]] = [("id", reg.id)]
+    outputs = {**reg.outputs}
+    for wire_name in sorted(outputs, key=lambda k: (k not in _PREFERRED_ATTRIBUTES, k)):
+        spec = schema.get(wire_name)
+        candidates.append((spec.name if spec else snake_case(wire_name), _plain(outputs[wire_name])))
+    targets: dict[str, str] = {}
+    for attribute, value in candidates:
+        if isinstance(value, str) and len(value) >= 3 and value not in targets:
+            targets[value] = f"{exported.address}.{attribute}"
+    return targets
+
+
+def _link(value: Any, targets: dict[str, str]) -> tuple[Any, Any]:
+    """Replace each value taken verbatim from a dependency by None; return (new value, expression or None).
+
+    The expression mirrors the value's shape: a reference for an attribute, a list of per-block expressions for
+    repeated blocks (Checkov pairs them with the blocks by position), one reference list for a list of strings.
+    """
+    if isinstance(value, str):
+        target = targets.get(value)
+        return (None, _reference([target])) if target else (value, None)
+    if isinstance(value, list):
+        return _link_list(value, targets)
+    if isinstance(value, dict):
+        new_obj: dict[str, Any] = {}
+        expressions: dict[str, Any] = {}
+        for key, item in value.items():
+            new_item, expression = _link(item, targets)
+            if new_item is not None:
+                new_obj[key] = new_item
+            if expression is not None:
+                expressions[key] = expression
+        return new_obj, (expressions or None)
+    return value, None
+
+
+def _link_list(value: list[Any], targets: dict[str, str]) -> tuple[Any, Any]:
+    if value and all(isinstance(item, dict) for item in value):
+        linked = [_link(item, targets) for item in value]
+        if all(expression is None for _, expression in linked):
+            return value, None
+        return [item for item, _ in linked], [expression or {} for _, expression in linked]
+    hits = [targets[item] for item in value if isinstance(item, str) and item in targets]
+    if not hits:
+        return value, None
+    return [None if isinstance(item, str) and item in targets else item for item in value], _reference(hits)
+
+
+def _reference(targets: list[str]) -> dict[str, list[str]]:
+    """Terraform's form: each attribute reference, followed by the resource it belongs to."""
+    refs: list[str] = []
+    for target in targets:
+        for ref in (target, target.rsplit(".", 1)[0]):
+            if ref not in refs:
+                refs.append(ref)
+    return {"references": refs}
+
+
+def _add_references(item: _Exported, by_urn: dict[str, _Exported]) -> None:
+    reg = item.registration
+    schema = resource_schema(reg.type, item.tf_type) or {}
+    for wire_name, urns in sorted(reg.property_dependencies.items()):
+        deps = [by_urn[urn] for urn in urns if urn in by_urn and urn != reg.urn]
+        spec = schema.get(wire_name)
+        attribute = spec.name if spec else snake_case(wire_name)
+        if not deps or attribute not in item.values:
+            continue
+        targets: dict[str, str] = {}
+        for dep in deps:
+            for value, target in _reference_targets(dep).items():
+                targets.setdefault(value, target)
+        new_value, expression = _link(item.values[attribute], targets)
+        if new_value is None:
+            del item.values[attribute]
+        else:
+            item.values[attribute] = new_value
+        # When nothing in the value came verbatim from a dependency (an ARN inside a policy document), the value
+        # stays and the edge is still recorded.
+        item.expressions[attribute] = expression or {"references": [dep.address for dep in deps]}
+
+
+def _provider_key(provider: Registration | None) -> str:
+    return f"aws.{_address_name(provider.name)}" if provider is not None else "aws"
+
+
+def _default_tags(provider: Registration | None) -> dict[str, Any]:
+    """The provider's `defaultTags.tags` (provider inputs arrive as JSON-encoded strings)."""
+    raw = provider.inputs.get("defaultTags") if provider is not None else None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return {}
+    tags = _plain(raw).get("tags") if isinstance(raw, dict) else None
+    return tags if isinstance(tags, dict) else {}
+
+
+@dataclass
+class PlanExport:
+    """The plan document and what could not be put in it."""
+
+    plan: dict[str, Any]
+    unmapped: Counter[str]  # Pulumi type token -> how many registrations of it were left out
+    addresses: dict[str, str]  # URN -> Terraform address
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.addresses)
+
+
+def _exportable(capture: Capture) -> tuple[list[tuple[Registration, str]], Counter[str]]:
+    mapped: list[tuple[Registration, str]] = []
+    unmapped: Counter[str] = Counter()
+    for reg in capture.custom_resources():
+        tf_type = terraform_type(reg.type)
+        if tf_type is None or resource_schema(reg.type, tf_type) is None:
+            unmapped[reg.type] += 1
+        else:
+            mapped.append((reg, tf_type))
+    return mapped, unmapped
+
+
+def export_plan(capture: Capture) -> PlanExport:
+    """`capture` as a Terraform plan document; AWS types with no known Terraform type are counted, never guessed."""
+    mapped, unmapped = _exportable(capture)
+    names = resource_names(mapped)
+    providers = {provider.urn: provider for provider in capture.providers()}
+    exported: list[_Exported] = []
+    for reg, tf_type in mapped:
+        values = convert_inputs(reg.type, tf_type, reg.inputs) or {}
+        provider = providers.get(reg.provider_urn)
+        if "tagsAll" in (resource_schema(reg.type, tf_type) or {}):
+            merged = {**_default_tags(provider), **values.get("tags", {})}
+            if merged:
+                values["tags_all"] = merged
+        exported.append(_Exported(reg, tf_type, names[reg.urn], values, provider))
+    by_urn = {item.registration.urn: item for item in exported}
+    for item in exported:
+        _add_references(item, by_urn)
+    return PlanExport(_document(providers, exported), unmapped, {urn: item.address for urn, item in by_urn.items()})
+
+
+def _document(providers: dict[str, Registration], exported: list[_Exported]) -> dict[str, Any]:
+    provider_config: dict[str, Any] = {}
+    for provider in providers.values():
+        if provider.package != "aws":
+            continue
+        region = provider.inputs.get("region")
+        provider_config[_provider_key(provider)] = {
+            "name": "aws",
+            "full_name": AWS_PROVIDER_SOURCE,
+            "alias": _address_name(provider.name),
+            "expressions": {"region": {"constant_value": region}} if isinstance(region, str) else {},
+        }
+    planned = []
+    configured = []
+    # Sorted by address: registration order varies between runs, the plan does not.
+    for item in sorted(exported, key=lambda entry: entry.address):
+        common = {"address": item.address, "mode": "managed", "type": item.tf_type, "name": item.name}
+        planned.append(
+            {
+                **common,
+                "provider_name": AWS_PROVIDER_SOURCE,
+                "schema_version": 0,
+                "values": item.values,
+                "sensitive_values": {},
+            }
+        )
+        configured.append(
+            {
+                **common,
+                "provider_config_key": _provider_key(item.provider),
+                "expressions": item.expressions,
+                "schema_version": 0,
+            }
+        )
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "terraform_version": TERRAFORM_VERSION,
+        "planned_values": {"root_module": {"resources": planned}},
+        "configuration": {"provider_config": provider_config, "root_module": {"resources": configured}},
+    }
+
+
+def capture_to_plan(capture: Capture) -> dict[str, Any]:
+    """The Terraform plan document for `capture` (see export_plan for what is left out)."""
+    return export_plan(capture).plan
+
+
+def unmapped_types(capture: Capture) -> list[str]:
+    """The AWS type tokens in `capture` that have no known Terraform type, sorted."""
+    return sorted(_exportable(capture)[1])
+
+
+def write_plan(export: PlanExport, output: Path) -> None:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(export.plan, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(f"--output {output}: cannot be written: {exc}") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
+    from preflight.cli import EXIT_ERROR, EXIT_OK, load_and_run  # noqa: PLC0415 - cli imports this module
+
+    capture = load_and_run(args, preview=False)
+    export = export_plan(capture)
+    try:
+        write_plan(export, Path(args.output))
+    except PlanError as exc:
+        print(f"preflight: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{args.output}: {export.resource_count} resources for Checkov's terraform_plan framework")
+    for token, count in sorted(export.unmapped.items()):
+        print(f"unmapped type (left out, no known Terraform type): {token} x{count}", file=sys.stderr)
+    return EXIT_OK
+
+
+def register(subparsers: Any) -> None:
+    """Add `plan` to `python -m preflight`."""
+    from preflight.cli import add_program_arguments  # noqa: PLC0415 - cli imports this module
+
+    parser = subparsers.add_parser("plan", help="write what the stack registers as a Terraform plan JSON for Checkov")
+    add_program_arguments(parser)
+    parser.add_argument("--output", required=True, help="path of the plan JSON to write (for example out/plan.json)")
+    parser.set_defaults(func=_run)

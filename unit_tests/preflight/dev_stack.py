@@ -1,0 +1,28 @@
+"""The dev stack run the way its tests need it: function packages built from source only, no developer overrides."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from build_functions import build_function
+
+from delivery_stack.config import ENV_OVERRIDES
+from delivery_stack.packaging import BUILD_ROOT_ENV, discover_functions
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def dev_stack_environment(build_root: Path) -> Iterator[Path]:
+    """Build every function's package into `build_root` (source only: the plan export never reads the package) and
+    point the program at it for the duration."""
+    for package in discover_functions(output_root=build_root):
+        build_function(package, run=lambda command: None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(BUILD_ROOT_ENV, str(build_root))
+        for variable in ENV_OVERRIDES:
+            patch.delenv(variable, raising=False)
+        yield build_root
