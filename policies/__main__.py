@@ -1,0 +1,16 @@
+"""The pack's entry point, run by `python -m pulumi.policy <engine address> <this directory>`.
+
+It only constructs the PolicyPack: that starts the analyzer's gRPC server, prints its port as the first line of stdout
+and serves until the engine stops it. Nothing may print to stdout before that line.
+"""
+
+from pulumi_policy import PolicyPack
+
+from delivery_policies import PACK_DESCRIPTION, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=build_policies(),
+    enforcement_level=PACK_ENFORCEMENT_LEVEL,
+    description=PACK_DESCRIPTION,
+)

@@ -1,0 +1,115 @@
+"""AWS facts the policies share: type tokens, ARNs, AWS-managed keys, which types take tags."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+BUCKET_SSE_TYPES: Final = frozenset(
+    {
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    }
+)
+BUCKET_PUBLIC_ACCESS_BLOCK_TYPES: Final = frozenset({"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"})
+LAMBDA_FUNCTION: Final = "aws:lambda/function:Function"
+LAMBDA_EVENT_INVOKE_CONFIG: Final = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+LAMBDA_PERMISSION: Final = "aws:lambda/permission:Permission"
+LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
+REST_API_STAGE: Final = "aws:apigateway/stage:Stage"
+KMS_KEY: Final = "aws:kms/key:Key"
+SNS_TOPIC: Final = "aws:sns/topic:Topic"
+SQS_QUEUE: Final = "aws:sqs/queue:Queue"
+SECRET: Final = "aws:secretsmanager/secret:Secret"
+CODEBUILD_PROJECT: Final = "aws:codebuild/project:Project"
+CODEPIPELINE: Final = "aws:codepipeline/pipeline:Pipeline"
+PROVIDER_PREFIX: Final = "pulumi:providers:"
+
+# Identity policies, by the property that holds the document. Resource policies (bucket, key, queue policies) name a
+# principal and are judged differently, so they are not here. Role.inlinePolicies is a list of {name, policy}.
+IDENTITY_POLICY_DOCUMENTS: Final = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": "inlinePolicy",
+}
+ROLE: Final = "aws:iam/role:Role"
+IDENTITY_POLICY_TYPES: Final = frozenset({*IDENTITY_POLICY_DOCUMENTS, ROLE})
+
+WILDCARD_CHARACTERS: Final = ("*", "?")
+_AWS_MANAGED_ALIAS: Final = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
+
+
+def has_wildcard(value: str) -> bool:
+    return any(character in value for character in WILDCARD_CHARACTERS)
+
+
+def is_aws_managed_key(key: str) -> bool:
+    """`alias/aws/<service>` or an alias ARN of one: a key AWS manages, not a customer-managed key."""
+    return bool(_AWS_MANAGED_ALIAS.search(key))
+
+
+@dataclass(frozen=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(value: str) -> Arn | None:
+    """The six parts of an ARN, or None for anything that is not `arn:<partition>:<service>:...`."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    return Arn(*parts[1:])
+
+
+# Services whose ARN resource part starts with the resource's own name (no resource-type segment before it).
+_NAME_FIRST_SERVICES: Final = frozenset({"s3", "sqs", "sns", "execute-api", "codepipeline"})
+# Services whose resource names may contain "/" (log groups, secret names): only ":" ends the name.
+_COLON_DELIMITED_SERVICES: Final = frozenset({"logs", "lambda", "secretsmanager", "states", "cloudwatch", "sns"})
+
+
+def resource_name_segment(arn: Arn) -> tuple[str, str]:
+    """(leading part up to and including the resource name, what follows it) of an ARN's resource part.
+
+    `s3:::bucket/key/*` -> (`bucket`, `/key/*`); `logs:...:log-group:/aws/lambda/fn:*` -> (`log-group:/aws/lambda/fn`,
+    `:*`); `lambda:...:function:name:alias` -> (`function:name`, `:alias`); `kms:...:key/id` -> (`key/id`, ``).
+    A wildcard in the leading part means the statement does not name a resource; one after it is below a named one.
+    """
+    resource = arn.resource
+    if arn.service in _COLON_DELIMITED_SERVICES:
+        delimiters: tuple[str, ...] = (":",)
+    else:
+        delimiters = ("/", ":")
+    leading_slash = "/" if resource.startswith("/") and arn.service not in _COLON_DELIMITED_SERVICES else ""
+    body = resource[len(leading_slash) :]
+    segments_to_keep = 1 if arn.service in _NAME_FIRST_SERVICES else 2
+    start = 0
+    for segment in range(segments_to_keep):
+        positions = [found for found in (body.find(delimiter, start) for delimiter in delimiters) if found >= 0]
+        if not positions:
+            return leading_slash + body, ""
+        cut = min(positions)
+        if segment == segments_to_keep - 1:
+            return leading_slash + body[:cut], body[cut:]
+        start = cut + 1
+    return leading_slash + body, ""
+
+
+@functools.cache
+def taggable_types() -> frozenset[str]:
+    """AWS type tokens that take `tags` and receive the provider's default tags (they have `tagsAll`).
+
+    Generated from pulumi-aws (see unit_tests/policies/test_taggable_types.py, which regenerates and compares it).
+    """
+    listing = Path(__file__).with_name("taggable_types.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("#"))

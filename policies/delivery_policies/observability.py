@@ -1,0 +1,225 @@
+"""Tracing, log retention and error alarms: what an operator needs to see a failure and its cause."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from pulumi_policy import Severity
+
+from delivery_policies import aws
+from delivery_policies.policy_spec import Evaluation, PolicySpec, ResourceView
+from delivery_policies.props import MISSING, UNKNOWN, elements, field, flag, number, path, text
+
+# The values CloudWatch Logs accepts for retentionInDays.
+CLOUDWATCH_RETENTION_DAYS: Final = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+DEFAULT_RETENTION_DAYS: Final = 7
+
+# (namespace, metric) pairs that count errors, and the request counts an error rate divides by.
+ERROR_COUNT_METRICS: Final = frozenset(
+    {("AWS/Lambda", "Errors"), ("AWS/ApiGateway", "5XXError"), ("AWS/ApiGateway", "5xx")}
+)
+REQUEST_COUNT_METRICS: Final = frozenset({("AWS/Lambda", "Invocations"), ("AWS/ApiGateway", "Count")})
+
+
+def check_lambda_tracing(subject: ResourceView, evaluation: Evaluation) -> None:
+    mode = text(path(subject.props, "tracingConfig", "mode"))
+    if mode is UNKNOWN:
+        evaluation.undecided("tracingConfig", "mode")
+    elif mode != "Active":
+        shown = "not configured" if mode is MISSING else f"{mode!r}"
+        evaluation.violation("tracing-not-active", f"X-Ray tracing mode is {shown}, not 'Active'")
+
+
+def check_stage_tracing(subject: ResourceView, evaluation: Evaluation) -> None:
+    enabled = flag(field(subject.props, "xrayTracingEnabled"))
+    if enabled is UNKNOWN:
+        evaluation.undecided("xrayTracingEnabled")
+    elif enabled is not True:
+        evaluation.violation("tracing-disabled", "X-Ray tracing is off for the stage (xrayTracingEnabled is not true)")
+
+
+def standard_retention_days(config: Any) -> int:
+    configured = number(field(config, "standardRetentionDays"))
+    if isinstance(configured, float) and int(configured) in CLOUDWATCH_RETENTION_DAYS:
+        return int(configured)
+    return DEFAULT_RETENTION_DAYS
+
+
+def check_log_retention(subject: ResourceView, evaluation: Evaluation) -> None:
+    standard = standard_retention_days(evaluation.config)
+    retention = number(field(subject.props, "retentionInDays"))
+    if retention is UNKNOWN:
+        evaluation.undecided("retentionInDays")
+    elif retention is MISSING or retention == 0:
+        evaluation.violation(
+            "retention:never-expire", f"the log group never expires its logs; set retentionInDays to {standard}"
+        )
+    elif retention != standard:
+        evaluation.violation(
+            f"retention:{retention:g}", f"retentionInDays is {retention:g}, not the standard {standard}"
+        )
+
+
+def _metric_key(namespace: Any, name: Any) -> tuple[Any, Any]:
+    return text(namespace), text(name)
+
+
+def _is_error_count(namespace: Any, name: Any) -> bool:
+    if not isinstance(name, str):
+        return False
+    if isinstance(namespace, str):
+        return (namespace, name) in ERROR_COUNT_METRICS
+    return any(name == metric for _, metric in ERROR_COUNT_METRICS)
+
+
+def _references(expression: str, query_id: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(query_id)}(?![A-Za-z0-9_])", expression) is not None
+
+
+def check_error_alarm(subject: ResourceView, evaluation: Evaluation) -> None:
+    namespace, name = _metric_key(field(subject.props, "namespace"), field(subject.props, "metricName"))
+    if UNKNOWN in (namespace, name):
+        evaluation.undecided("metricName")
+        return
+    if _is_error_count(namespace, name):
+        evaluation.violation(
+            f"absolute-threshold:{name}",
+            f"the alarm compares the raw {name} count with an absolute threshold; alarm on an error rate with "
+            "metric math (errors / requests * 100)",
+        )
+        return
+    queries = elements(field(subject.props, "metricQueries"))
+    if UNKNOWN in queries:
+        evaluation.undecided("metricQueries")
+        return
+    error_ids: dict[str, str] = {}
+    request_ids: set[str] = set()
+    returned: list[Any] = []
+    for query in queries:
+        query_id = text(field(query, "id"))
+        metric_namespace, metric_name = _metric_key(
+            path(query, "metric", "namespace"), path(query, "metric", "metricName")
+        )
+        if UNKNOWN in (query_id, metric_namespace, metric_name):
+            evaluation.undecided("metricQueries")
+            return
+        if isinstance(query_id, str) and _is_error_count(metric_namespace, metric_name):
+            error_ids[query_id] = metric_name
+        if isinstance(query_id, str) and (metric_namespace, metric_name) in REQUEST_COUNT_METRICS:
+            request_ids.add(query_id)
+        if flag(field(query, "returnData")) is True:
+            returned.append(query)
+    if not error_ids:
+        return
+    if not returned and len(queries) == 1:
+        returned = queries
+    for query in returned:
+        expression = text(field(query, "expression"))
+        query_id = text(field(query, "id"))
+        if expression is UNKNOWN:
+            evaluation.undecided("metricQueries", "expression")
+        elif not isinstance(expression, str):
+            if isinstance(query_id, str) and query_id in error_ids:
+                evaluation.violation(
+                    f"absolute-threshold:{error_ids[query_id]}",
+                    f"the alarm returns the raw {error_ids[query_id]} metric; return an error-rate expression",
+                )
+        elif not any(_references(expression, request_id) for request_id in request_ids):
+            names = ", ".join(sorted(set(error_ids.values())))
+            evaluation.violation(
+                f"no-request-count:{names}",
+                f"the alarm's expression {expression!r} does not divide {names} by the request count",
+            )
+
+
+def retention_schema() -> dict[str, Any]:
+    return {
+        "type": "integer",
+        "enum": list(CLOUDWATCH_RETENTION_DAYS),
+        "default": DEFAULT_RETENTION_DAYS,
+        "description": "The retention every log group must set (a value CloudWatch Logs accepts).",
+    }
+
+
+POLICIES: Final = (
+    PolicySpec(
+        name="lambda-xray-tracing-active",
+        description="Every Lambda function traces with X-Ray in Active mode.",
+        severity=Severity.MEDIUM,
+        remediation="Set tracing_config={'mode': 'Active'} on the aws.lambda_.Function and allow its role the X-Ray "
+        "write actions.",
+        checkov=("CKV_AWS_50",),
+        cdk_nag=("Serverless-LambdaTracing",),
+        topics=("lambda", "observability"),
+        scope="resource",
+        check=check_lambda_tracing,
+        resource_types=frozenset({aws.LAMBDA_FUNCTION}),
+    ),
+    PolicySpec(
+        name="apigateway-stage-xray-tracing",
+        description="Every API Gateway REST API stage has X-Ray tracing enabled.",
+        severity=Severity.MEDIUM,
+        remediation="Set xray_tracing_enabled=True on the aws.apigateway.Stage.",
+        checkov=("CKV_AWS_73",),
+        cdk_nag=("Serverless-APIGWXrayEnabled",),
+        topics=("apigateway", "observability"),
+        scope="resource",
+        check=check_stage_tracing,
+        resource_types=frozenset({aws.REST_API_STAGE}),
+    ),
+    PolicySpec(
+        name="log-group-retention-standard",
+        description="Every CloudWatch log group keeps its logs for exactly the standard retention (default 7 days).",
+        severity=Severity.LOW,
+        remediation="Set retention_in_days to the stack's standard retention (the config's log retention days); "
+        "create the Lambda log group explicitly as /aws/lambda/<function name> so it is not created without one.",
+        checkov=("CKV_AWS_338", "CKV_AWS_66"),
+        cdk_nag=("Serverless-CloudWatchLogGroupRetentionPeriod",),
+        topics=("logs", "cost", "observability"),
+        scope="resource",
+        check=check_log_retention,
+        resource_types=frozenset({aws.LOG_GROUP}),
+        config_properties={"standardRetentionDays": retention_schema()},
+    ),
+    PolicySpec(
+        name="alarm-error-rate-metric-math",
+        description=(
+            "Alarms on an error count (Lambda Errors, API Gateway 5XXError) use metric math against the request "
+            "count (an error rate), not an absolute threshold on the raw metric."
+        ),
+        severity=Severity.MEDIUM,
+        remediation="Build the alarm from metric_queries: the error metric, the request metric (Invocations or "
+        "Count), and an expression 'errors / requests * 100' with return_data=True; compare it with the threshold "
+        "percentage and treat missing data as not breaching.",
+        checkov=(),
+        cdk_nag=(),
+        topics=("cloudwatch", "observability"),
+        scope="resource",
+        check=check_error_alarm,
+        resource_types=frozenset({aws.METRIC_ALARM}),
+    ),
+)

@@ -1,0 +1,124 @@
+"""Whole programs through the gate CLI: each seed failure the pack can see fails the gate with its policy; the
+compliant program and the dev stack pass with no mandatory violation, in both modes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preflight.cli import main
+from unit_tests.policies.pack_harness import PACK_DIR, PROGRAMS, ROOT
+
+# The repository's policy pack config (what `pulumi preview --policy-pack-config` takes for this stack).
+STACK_POLICY_CONFIG = PACK_DIR / "policy-pack-config.json"
+
+# program -> (policy, resource, finding) the gate must report, and every policy the program violates.
+SEED_FAILURES: dict[str, tuple[tuple[str, str, str], set[str]]] = {
+    "aes256_bucket": (
+        ("s3-bucket-kms-encryption", "logs-bucket-sse", "algorithm:AES256"),
+        {"s3-bucket-kms-encryption", "s3-bucket-public-access-block"},
+    ),
+    "wildcard_resources": (
+        ("iam-no-wildcard-resources", "function-policy", "#0/*"),
+        {"iam-no-wildcard-resources"},
+    ),
+    "wildcard_source_arn": (
+        ("lambda-permission-scoped-source-arn", "api-lambda-permission", "wildcard-source-arn"),
+        {"lambda-permission-scoped-source-arn", "lambda-dead-letter-config"},
+    ),
+    "missing_xray": (
+        ("lambda-xray-tracing-active", "untraced-function", "tracing-not-active"),
+        {"lambda-xray-tracing-active", "apigateway-stage-xray-tracing", "lambda-dead-letter-config"},
+    ),
+    "thirty_day_retention": (
+        ("log-group-retention-standard", "function-logs", "retention:30"),
+        {"log-group-retention-standard"},
+    ),
+    "absolute_error_alarm": (
+        ("alarm-error-rate-metric-math", "errors-alarm", "absolute-threshold:Errors"),
+        {"alarm-error-rate-metric-math"},
+    ),
+    "default_provider": (
+        ("resource-explicit-provider", "alerts", "default-provider"),
+        {"resource-explicit-provider", "required-tags", "sns-topic-kms-encryption"},
+    ),
+    "inline_acl": (
+        ("s3-bucket-no-legacy-inline-config", "logs-bucket", "acl"),
+        {"s3-bucket-no-legacy-inline-config", "s3-bucket-kms-encryption", "s3-bucket-public-access-block"},
+    ),
+}
+
+
+def gate(program: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    output = tmp_path / "gate.json"
+    code = main(
+        [
+            "gate",
+            "--program",
+            str(program),
+            "--stack",
+            "dev",
+            "--pack",
+            str(PACK_DIR),
+            "--format",
+            "json",
+            "--output",
+            str(output),
+            *extra,
+        ]
+    )
+    return code, json.loads(output.read_text(encoding="utf-8")) if output.exists() else {}
+
+
+@pytest.mark.parametrize("program", sorted(SEED_FAILURES))
+def test_each_seed_failure_fails_the_gate_with_its_policy(program: str, tmp_path: Path) -> None:
+    (policy, resource_name, finding), violated = SEED_FAILURES[program]
+    code, report = gate(PROGRAMS / program, tmp_path)
+    assert code == 1
+    mandatory = [v for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
+    assert {(v["policy"], v["resourceName"], v["finding"]) for v in mandatory} >= {(policy, resource_name, finding)}
+    assert {v["policy"] for v in mandatory} == violated
+    located = next(v for v in mandatory if v["policy"] == policy)
+    assert located["sourcePosition"]["uri"] == f"unit_tests/policies/programs/{program}/__main__.py"
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_compliant_program_passes(preview: bool, tmp_path: Path) -> None:
+    code, report = gate(PROGRAMS / "compliant", tmp_path, *(["--preview"] if preview else []))
+    assert code == 0
+    assert report["summary"]["mandatory"] == 0
+    assert report["summary"]["resources"] == 13
+    if preview:
+        # Values computed from other resources are unknown: the policies that need them say so, and only so.
+        assert report["summary"]["advisory"] > 0
+        assert all("during preview" in v["message"] for v in report["violations"])
+    else:
+        assert report["violations"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_the_dev_stack_has_no_mandatory_violation(preview: bool, tmp_path: Path) -> None:
+    from unit_tests.preflight.dev_stack import dev_stack_environment
+
+    with dev_stack_environment(tmp_path / "build"):
+        code, report = gate(ROOT, tmp_path, "--config", str(STACK_POLICY_CONFIG), *(["--preview"] if preview else []))
+    mandatory = [
+        f"{v['policy']}: {v['resourceName']}: {v['message']}"
+        for v in report.get("violations", [])
+        if v["enforcementLevel"] == "mandatory" and v["exemption"] is None
+    ]
+    assert mandatory == []
+    assert code == 0
+
+
+def test_the_stacks_policy_config_allows_exactly_the_programs_star_actions() -> None:
+    """One allow-list: the program's (with reasons) is the one the pack is configured with for this stack."""
+    from delivery_stack.components.iam import WILDCARD_RESOURCE_ACTIONS
+
+    config = json.loads(STACK_POLICY_CONFIG.read_text(encoding="utf-8"))
+    entries = config["iam-no-wildcard-resources"]["wildcardResourceActions"]
+    assert {entry["action"]: entry["reason"] for entry in entries} == dict(WILDCARD_RESOURCE_ACTIONS)

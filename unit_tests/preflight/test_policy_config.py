@@ -1,0 +1,91 @@
+"""Policy configuration merged as the engine merges it: defaults, the pack's initial config, the user's file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+from preflight.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config, reconcile
+
+
+def info(
+    initial: dict[str, analyzer_pb2.PolicyConfig] | None = None, default: bool = True
+) -> analyzer_pb2.AnalyzerInfo:
+    schema = struct_pb2.Struct()
+    days: dict[str, Any] = {"type": "integer", "default": 7} if default else {"type": "integer"}
+    schema.update({"days": days, "names": {"type": "array"}})
+    return analyzer_pb2.AnalyzerInfo(
+        name="pack",
+        policies=[
+            analyzer_pb2.PolicyInfo(
+                name="retention",
+                enforcementLevel=analyzer_pb2.MANDATORY,
+                configSchema=analyzer_pb2.PolicyConfigSchema(properties=schema, required=["days"]),
+            ),
+            analyzer_pb2.PolicyInfo(name="tracing", enforcementLevel=analyzer_pb2.ADVISORY),
+        ],
+        initialConfig=initial or {},
+    )
+
+
+def test_defaults_come_from_each_policy_and_its_schema() -> None:
+    reconciled = reconcile(info(), {})
+    assert reconciled.entries["retention"] == PolicyConfigEntry("mandatory", {"days": 7})
+    assert reconciled.entries["tracing"] == PolicyConfigEntry("advisory", {})
+    assert reconciled.warnings == []
+    request = reconciled.request()
+    assert request.policyConfig["retention"].enforcementLevel == analyzer_pb2.MANDATORY
+    assert request.policyConfig["retention"].properties["days"] == 7
+
+
+def test_user_entries_merge_over_the_defaults() -> None:
+    user = parse_policy_config({"all": "advisory", "retention": {"days": 14}, "tracing": "mandatory"}, "cfg.json")
+    reconciled = reconcile(info(), user)
+    assert reconciled.entries["retention"] == PolicyConfigEntry("advisory", {"days": 14})
+    assert reconciled.entries["tracing"].enforcement_level == "mandatory"
+
+
+def test_an_entry_without_a_level_keeps_the_level() -> None:
+    reconciled = reconcile(info(), parse_policy_config({"retention": {"days": 30}}, "cfg.json"))
+    assert reconciled.entries["retention"] == PolicyConfigEntry("mandatory", {"days": 30})
+
+
+def test_initial_config_without_a_level_downgrades_as_the_engine_does_and_says_so() -> None:
+    properties = struct_pb2.Struct()
+    properties.update({"days": 3})
+    reconciled = reconcile(info({"retention": analyzer_pb2.PolicyConfig(properties=properties)}), {})
+    assert reconciled.entries["retention"] == PolicyConfigEntry("advisory", {"days": 3})
+    [warning] = reconciled.warnings
+    assert "initial config for retention arrives as advisory" in warning
+    restored = reconcile(
+        info({"retention": analyzer_pb2.PolicyConfig(properties=properties)}),
+        {"retention": PolicyConfigEntry("mandatory")},
+    )
+    assert restored.entries["retention"].enforcement_level == "mandatory"
+
+
+def test_initial_config_with_a_level_is_applied_quietly() -> None:
+    reconciled = reconcile(info({"tracing": analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.DISABLED)}), {})
+    assert reconciled.entries["tracing"].enforcement_level == "disabled"
+    assert reconciled.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ({"retention": {"days": "many"}}, "retention: days: 'many' is not of type 'integer'"),
+        ({"retention": {"names": 3}}, "retention: names: 3 is not of type 'array'"),
+        ({"unknown": "advisory"}, "names policies the pack does not have"),
+    ],
+)
+def test_invalid_configuration_is_an_error_naming_the_policy(user: dict[str, Any], message: str) -> None:
+    with pytest.raises(PolicyConfigError, match=message):
+        reconcile(info(), parse_policy_config(user, "cfg.json"))
+
+
+def test_a_required_property_cannot_be_dropped() -> None:
+    with pytest.raises(PolicyConfigError, match="retention: \\(root\\): 'days' is a required property"):
+        reconcile(info(default=False), {})
