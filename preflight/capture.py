@@ -66,7 +66,7 @@ class Registration:
 
 @dataclass
 class Capture:
-    """Everything one program run registered, in registration order."""
+    """Everything one program run registered: providers first, parents before children, siblings by URN."""
 
     project: str
     stack: str

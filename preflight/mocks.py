@@ -366,4 +366,7 @@ class AwsLikeMocks(mocks.Mocks):
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{region}{z}" for z in "abc"]
             return {"names": names, "zoneIds": [f"{region[:3]}-az{i}" for i in (1, 2, 3)], "id": region}, []
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            # Plainly a placeholder, never a realistic secret: offline runs only need a known string.
+            return {"randomPassword": "preflight-mock-not-a-secret", "id": region}, []
         return {}, []

@@ -89,6 +89,26 @@ class RecordingMonitor(mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+def _stable_order(registrations: list[Registration]) -> list[Registration]:
+    """Providers first, then every parent before its children, siblings by URN.
+
+    The SDK registers from several threads, so arrival order varies between runs; a stable order makes every report
+    and export reproducible.
+    """
+    children: dict[str, list[Registration]] = {}
+    known = {r.urn for r in registrations}
+    for record in sorted(registrations, key=lambda r: (not r.is_provider, r.urn)):
+        parent = record.parent if record.parent in known else ""
+        children.setdefault(parent, []).append(record)
+    ordered: list[Registration] = []
+    pending = list(reversed(children.get("", [])))
+    while pending:
+        record = pending.pop()
+        ordered.append(record)
+        pending.extend(reversed(children.get(record.urn, [])))
+    return ordered
+
+
 @contextlib.contextmanager
 def _program_environment(project: ProjectSpec) -> Iterator[None]:
     """What the language host sets up: the program directory as sys.path[0] and as the working directory."""
@@ -120,6 +140,9 @@ def run_program(
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)
     settings.ROOT.set(None)  # set_mocks left its own root stack; the program gets a fresh one, as under the CLI
+    # Outputs made outside any run (a test building one between runs) are tracked as pending tasks of a loop that
+    # never runs again; the run would wait for them forever. They cannot belong to this program: forget them.
+    settings.SETTINGS.outputs = set()
     config = {**project.config, **(extra_config or {})}
     pulumi.runtime.set_all_config(config)
 
@@ -137,11 +160,12 @@ def run_program(
         pulumi.runtime.set_all_config({})
     if monitor.duplicates:
         raise ProgramError(f"duplicate resource URNs (the engine rejects these): {sorted(set(monitor.duplicates))}")
+    resources = _stable_order(monitor.registrations)
     return Capture(
         project=project.name,
         stack=project.stack,
         preview=preview,
-        resources=monitor.registrations,
+        resources=resources,
         outputs=monitor.stack_outputs,
         stack_urn=monitor.stack_urn,
     )

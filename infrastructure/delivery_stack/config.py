@@ -69,6 +69,8 @@ class ApiSettings:
     throttle_burst_limit: int = 100
     quota_per_day: int = 100_000
     waf_rate_limit_per_5min: int = 2_000
+    # The p99 latency (ms) above which the API's latency alarm fires; API Gateway gives up at 29 s.
+    latency_p99_threshold_ms: int = 3_000
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class StackConfig:
     alert_email: str | None = None
     budget_limit_usd: float = 100.0
     nat_mode: NatMode = "none"
+    # Cost allocation tags can only be activated once AWS billing has seen them (up to 24 h after first tagging).
+    activate_cost_allocation_tags: bool = True
     allowed_origins: tuple[str, ...] = ()
 
     @property
@@ -151,6 +155,15 @@ def _as_float(key: str, value: Any, minimum: float, maximum: float) -> float:
     return number
 
 
+def _as_bool(key: str, value: Any) -> bool:
+    # The CLI hands booleans to the program as the strings "true" and "false".
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(key, value, "true or false")
+
+
 def _name_part(key: str, value: Any, max_len: int) -> str:
     if not isinstance(value, str) or not _NAME_PART.match(value) or len(value) > max_len:
         raise ConfigError(
@@ -210,9 +223,10 @@ def _vpc_cidrs(value: Any, regions: tuple[str, ...]) -> dict[str, str]:
 
 
 def _origins(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    origins = _as_list("allowedOrigins", value)
+    # Required: the function answers CORS for exactly these origins and refuses to serve without any.
+    origins = _as_list("allowedOrigins", value) if value is not None else []
+    if not origins:
+        raise ConfigError("allowedOrigins", value, "at least one origin like https://app.example.com, or '*'")
     for origin in origins:
         if origin != "*" and (not isinstance(origin, str) or not re.match(r"^https?://[^/\s]+$", origin)):
             raise ConfigError(
@@ -261,6 +275,7 @@ def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | 
             throttle_burst_limit=_as_int("apiBurstLimit", values.get("apiBurstLimit", 100), 1, 5000),
             quota_per_day=_as_int("apiQuotaPerDay", values.get("apiQuotaPerDay", 100_000), 1, 100_000_000),
             waf_rate_limit_per_5min=_as_int("wafRateLimit", values.get("wafRateLimit", 2000), 100, 2_000_000_000),
+            latency_p99_threshold_ms=_as_int("apiLatencyP99Ms", values.get("apiLatencyP99Ms", 3000), 50, 29_000),
         ),
         error_rate_threshold_percent=_as_float(
             "errorRateThresholdPercent", values.get("errorRateThresholdPercent", 1), 0.01, 100
@@ -268,6 +283,9 @@ def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | 
         alert_email=alert_email,
         budget_limit_usd=_as_float("budgetLimitUsd", values.get("budgetLimitUsd", 100), 1, 1_000_000),
         nat_mode=nat_mode,
+        activate_cost_allocation_tags=_as_bool(
+            "activateCostAllocationTags", values.get("activateCostAllocationTags", True)
+        ),
         allowed_origins=_origins(values.get("allowedOrigins")),
     )
 
@@ -278,7 +296,7 @@ CONFIG_KEYS = (
     "environment", "environmentSuffix", "regions", "owner", "costCenter", "vpcCidrs", "logRetentionDays",
     "lambdaMemoryMb", "lambdaTimeoutSeconds", "lambdaReservedConcurrency", "apiRateLimit", "apiBurstLimit",
     "apiQuotaPerDay", "wafRateLimit", "errorRateThresholdPercent", "alertEmail", "budgetLimitUsd", "natMode",
-    "allowedOrigins",
+    "allowedOrigins", "apiLatencyP99Ms", "activateCostAllocationTags",
 )  # fmt: skip
 
 

@@ -13,6 +13,8 @@ from delivery_stack.naming import LIMITS, logical_name, physical_name, region_sh
 
 @dataclass(frozen=True)
 class RegionContext:
+    """One region of the stack: its config, provider, account and partition, and the names built there."""
+
     config: StackConfig
     region: str
     stack: str
@@ -32,6 +34,14 @@ class RegionContext:
 
     def logical(self, component: str) -> str:
         return logical_name(component, self.region)
+
+    def component_options(self, opts: pulumi.ResourceOptions | None = None) -> pulumi.ResourceOptions:
+        """Options for a regional component: its children reach this region's provider through parenting."""
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=self.provider))
+
+    def service_endpoint(self, service: str) -> str:
+        """`<service>.<region>.amazonaws.com`, the form `kms:ViaService` and regional service principals take."""
+        return f"{service}.{self.region}.amazonaws.com"
 
     def arn(
         self, service: str, resource: str, *, regional: bool = True, with_account: bool = True

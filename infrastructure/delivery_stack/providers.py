@@ -18,7 +18,7 @@ def regional_provider(config: StackConfig, region: str, stack: str) -> aws.Provi
         logical_name("aws", region),
         region=region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=config.required_tags(stack)),
-        # The region list is validated in config; skipping the provider's own lookup keeps previews offline-safe.
+        # Keep the provider's own region check on as well: config validates against a list, AWS knows the truth.
         skip_region_validation=False,
     )
 

@@ -1,0 +1,1 @@
+"""The stack's components: one concern per module, each a ComponentResource with its own type token."""

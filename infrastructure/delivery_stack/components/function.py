@@ -1,0 +1,192 @@
+"""A Lambda function deployed from its vendored build output, with everything it owns in its region: its log group,
+its KMS-encrypted dead-letter queue, its least-privilege role and its asynchronous-invocation settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
+from delivery_stack.context import RegionContext
+from delivery_stack.packaging import HANDLER, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, FunctionPackage
+
+# Where the function writes its audit records (functions/pipeline agrees); its role may write below it only.
+AUDIT_PREFIX = "events/"
+LOG_LEVEL = "INFO"
+# Asynchronous invocations: retry twice, give up after an hour, then the event lands in the DLQ.
+MAX_RETRY_ATTEMPTS = 2
+MAX_EVENT_AGE_SECONDS = 3600
+# SQS maximum: a failed event waits two weeks for an operator.
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+VPC_ACCESS_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def log_group_name(function_name: str) -> str:
+    """The group Lambda writes to; created by the stack so retention and encryption are ours, not Lambda's default."""
+    return f"/aws/lambda/{function_name}"
+
+
+def function_statements(
+    *,
+    log_group: aws.cloudwatch.LogGroup,
+    audit_bucket: aws.s3.Bucket,
+    key: aws.kms.Key,
+    secret: aws.secretsmanager.Secret,
+    dlq: aws.sqs.Queue,
+    in_vpc: bool,
+) -> list[Statement]:
+    """What the function's code and runtime do, each on exactly the resource it does it to."""
+    statements = [
+        Statement(
+            sid="WriteOwnLogGroup",
+            actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+            resources=(log_group.arn, log_group.arn.apply(lambda arn: f"{arn}:*")),
+        ),
+        # The handler writes each record once with a conditional put (If-None-Match) and never reads it back.
+        Statement(
+            sid="WriteAuditRecords",
+            actions=("s3:PutObject",),
+            resources=(audit_bucket.arn.apply(lambda arn: f"{arn}/{AUDIT_PREFIX}*"),),
+        ),
+        # The deep health check's HeadBucket is authorised as s3:ListBucket on the bucket.
+        Statement(sid="CheckAuditBucket", actions=("s3:ListBucket",), resources=(audit_bucket.arn,)),
+        Statement(sid="UseRegionKey", actions=("kms:Decrypt", "kms:GenerateDataKey"), resources=(key.arn,)),
+        Statement(sid="ReadOwnSecret", actions=("secretsmanager:GetSecretValue",), resources=(secret.arn,)),
+        Statement(sid="SendToOwnDeadLetterQueue", actions=("sqs:SendMessage",), resources=(dlq.arn,)),
+        Statement(sid="WriteTraces", actions=("xray:PutTraceSegments", "xray:PutTelemetryRecords"), resources=("*",)),
+    ]
+    if in_vpc:
+        statements.append(Statement(sid="ManageVpcNetworkInterfaces", actions=VPC_ACCESS_ACTIONS, resources=("*",)))
+    return statements
+
+
+@dataclass(frozen=True)
+class DeliveryFunctionArgs:
+    context: RegionContext
+    package: FunctionPackage
+    key: aws.kms.Key
+    audit_bucket: aws.s3.Bucket
+    secret: aws.secretsmanager.Secret
+    # Attach the function to a VPC (the network component's private subnets and the function's security group).
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+
+
+class DeliveryFunction(pulumi.ComponentResource):
+    """One function from functions/<name>/: code, log group, DLQ, role and event-invoke settings."""
+
+    function_name: str
+    dlq: aws.sqs.Queue
+    log_group: aws.cloudwatch.LogGroup
+    role: ServiceRole
+    function: aws.lambda_.Function
+    event_invoke_config: aws.lambda_.FunctionEventInvokeConfig
+
+    def __init__(self, name: str, args: DeliveryFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if (args.subnet_ids is None) != (args.security_group_ids is None):
+            raise ValueError(f"{name}: subnet_ids and security_group_ids attach a function to a VPC together")
+        super().__init__("delivery:function:DeliveryFunction", name, None, args.context.component_options(opts))
+        ctx = args.context
+        config = ctx.config
+        child = pulumi.ResourceOptions(parent=self)
+        self.function_name = ctx.name(args.package.name, "lambda")
+        self.dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=ctx.name(f"{args.package.name}-dlq", "sqs"),
+            kms_master_key_id=args.key.arn,
+            kms_data_key_reuse_period_seconds=300,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=child,
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=log_group_name(self.function_name),
+            retention_in_days=config.log_retention_days,
+            kms_key_id=args.key.arn,
+            opts=child,
+        )
+        in_vpc = args.subnet_ids is not None
+        self.role = ServiceRole(
+            f"{name}-exec",
+            ServiceRoleArgs(
+                context=ctx,
+                role_name=ctx.name(f"{args.package.name}-exec", "iam_role"),
+                trusted_service="lambda.amazonaws.com",
+                statements=function_statements(
+                    log_group=self.log_group,
+                    audit_bucket=args.audit_bucket,
+                    key=args.key,
+                    secret=args.secret,
+                    dlq=self.dlq,
+                    in_vpc=in_vpc,
+                ),
+                description=f"Execution role of {self.function_name}",
+            ),
+            opts=child,
+        )
+        # Resolved values only: the variables are built once every name, URL and ARN is known.
+        variables = pulumi.Output.all(args.audit_bucket.bucket, self.dlq.url, args.secret.arn).apply(
+            lambda resolved: {
+                "AUDIT_BUCKET": resolved[0],
+                "DLQ_URL": resolved[1],
+                "SECRET_ARN": resolved[2],
+                "ALLOWED_ORIGINS": ",".join(config.allowed_origins),
+                "POWERTOOLS_SERVICE_NAME": args.package.name,
+                "POWERTOOLS_METRICS_NAMESPACE": config.project,
+                "LOG_LEVEL": LOG_LEVEL,
+            }
+        )
+        vpc_config = None
+        if args.subnet_ids is not None and args.security_group_ids is not None:
+            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids
+            )
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            name=self.function_name,
+            description=f"{args.package.name} ({ctx.region}), deployed from functions/{args.package.name}",
+            role=self.role.role.arn,
+            runtime=LAMBDA_RUNTIME,
+            architectures=[LAMBDA_ARCHITECTURE],
+            handler=HANDLER,
+            code=pulumi.FileArchive(str(args.package.build_dir)),
+            memory_size=config.function.memory_mb,
+            timeout=config.function.timeout_seconds,
+            reserved_concurrent_executions=config.function.reserved_concurrency,
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            kms_key_arn=args.key.arn,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
+            vpc_config=vpc_config,
+            # The log group must exist first (or Lambda creates an unencrypted one that never expires), and the
+            # role's policy must be in place before the first invocation.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, self.role.policy]),
+        )
+        self.event_invoke_config = aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-event-invoke",
+            function_name=self.function.name,
+            maximum_retry_attempts=MAX_RETRY_ATTEMPTS,
+            maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=self.dlq.arn)
+            ),
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "function_arn": self.function.arn,
+                "dlq_url": self.dlq.url,
+                "log_group_name": self.log_group.name,
+            }
+        )

@@ -1,0 +1,53 @@
+"""Secrets: each function's signing key in Secrets Manager, encrypted with the key, readable by that function only."""
+
+from __future__ import annotations
+
+import json
+
+from preflight import Capture
+from preflight.capture import SECRET_SIG
+from unit_tests.infrastructure.support import (
+    children_of,
+    function_role_policies,
+    parent_component,
+    policy_json,
+    resources_of,
+)
+
+
+def test_one_secret_per_function_encrypted_with_the_region_key(up_three: Capture) -> None:
+    """Seed failure: "No secrets management": the signing key lives in Secrets Manager, under the region key."""
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
+    secrets = resources_of(up_three, "aws:secretsmanager/secret:Secret")
+    assert len(secrets) == len(up_three.of_type("aws:lambda/function:Function"))
+    for secret in secrets:
+        assert secret.inputs["kmsKeyId"] == keys[up_three.region_of(secret)]
+        assert secret.inputs["name"].startswith("serverless-delivery-pipeline-signing-key-")
+        assert secret.inputs["recoveryWindowInDays"] == 7
+
+
+def test_the_generated_value_travels_as_a_secret(capture: Capture) -> None:
+    """The initial value is generated (never in the repo or stack config) and marked secret in state."""
+    for version in resources_of(capture, "aws:secretsmanager/secretVersion:SecretVersion"):
+        value = version.inputs["secretString"]
+        assert isinstance(value, dict)
+        assert SECRET_SIG in value
+        component = parent_component(capture, version, "delivery:secrets:ApplicationSecret")
+        (secret,) = children_of(capture, component, "aws:secretsmanager/secret:Secret")
+        assert secret.urn in version.dependencies
+
+
+def test_each_function_reads_only_its_own_secret(up_three: Capture) -> None:
+    secret_arns = {s.outputs["arn"] for s in up_three.of_type("aws:secretsmanager/secret:Secret")}
+    for _, policy in function_role_policies(up_three):
+        document = policy_json(policy.inputs["policy"])
+        readable = [
+            resource
+            for statement in document["Statement"]
+            if any(action.startswith("secretsmanager:") for action in statement["Action"])
+            for resource in statement["Resource"]
+        ]
+        assert len(readable) == 1
+        assert readable[0] in secret_arns
+        assert f":{up_three.region_of(policy)}:" in readable[0]
+    assert json.dumps(sorted(secret_arns))

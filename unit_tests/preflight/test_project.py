@@ -1,0 +1,92 @@
+"""Project and stack files read the way the CLI reads them, with clear errors naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from preflight import ProjectError, load_project
+from unit_tests.preflight.engine_programs import write_program
+
+
+def test_config_precedence_and_engine_style_values(tmp_path: Path) -> None:
+    root = write_program(
+        tmp_path,
+        """
+        config:
+          demo:regions: [us-east-1, eu-west-1]
+          greeting: hi
+          demo:retention: 7
+          demo:enabled: true
+          aws:region: eu-west-1
+          demo:overridden: from-stack
+        """,
+    )
+    (root / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nmain: program/\nconfig:\n"
+        "  demo:overridden:\n    value: from-project\n"
+        "  demo:schemaDefault:\n    type: string\n    default: fallback\n"
+        "  demo:typeOnly:\n    type: string\n"
+        "  plain: 3\n"
+    )
+    project = load_project(root, "dev")
+    assert project.name == "demo"
+    assert project.main == (root / "program").resolve()
+    assert project.stack_file == root / "Pulumi.dev.yaml"
+    assert project.config == {
+        "demo:regions": '["us-east-1", "eu-west-1"]',
+        "demo:greeting": "hi",
+        "demo:retention": "7",
+        "demo:enabled": "true",
+        "aws:region": "eu-west-1",
+        "demo:overridden": "from-stack",
+        "demo:schemaDefault": "fallback",
+        "demo:plain": "3",
+    }
+
+
+def test_a_missing_stack_file_means_empty_stack_config(tmp_path: Path) -> None:
+    root = write_program(tmp_path)
+    project = load_project(root, "prod")
+    assert project.stack_file is None
+    assert project.config == {}
+
+
+def test_an_empty_stack_file_is_empty_config(tmp_path: Path) -> None:
+    root = write_program(tmp_path)
+    (root / "Pulumi.dev.yaml").write_text("")
+    assert load_project(root, "dev").config == {}
+
+
+@pytest.mark.parametrize(
+    ("project_file", "stack_file", "message"),
+    [
+        (None, None, "Pulumi.yaml: not found"),
+        ("name: [unclosed\n", None, "cannot be read as YAML"),
+        ("- a list\n", None, "expected a mapping at the top level, got list"),
+        ("runtime: python\n", None, "`name` is required"),
+        ("name: demo\nmain: nowhere/\n", None, "which has no __main__.py"),
+        ("name: demo\nmain: program/\nconfig: [a]\n", None, "`config` must be a mapping"),
+        ("name: demo\nmain: program/\n", "config: [a]\n", "Pulumi.dev.yaml: `config` must be a mapping"),
+        ("name: demo\nmain: program/\n", "config:\n  demo:key:\n    secure: AAABAx==\n", "encrypted secret"),
+    ],
+)
+def test_malformed_files_name_the_file_and_the_problem(
+    tmp_path: Path, project_file: str | None, stack_file: str | None, message: str
+) -> None:
+    root = write_program(tmp_path)
+    if project_file is None:
+        (root / "Pulumi.yaml").unlink()
+    else:
+        (root / "Pulumi.yaml").write_text(project_file)
+    if stack_file is not None:
+        (root / "Pulumi.dev.yaml").write_text(stack_file)
+    with pytest.raises(ProjectError, match=message):
+        load_project(root, "dev")
+
+
+def test_the_default_program_directory_is_the_current_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_program(tmp_path)
+    monkeypatch.chdir(root)
+    assert load_project().root == root.resolve()

@@ -1,0 +1,148 @@
+"""The engine core: a program run in-process under the mocks, recorded as the engine would receive it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from preflight import Capture, ProgramError, load_project, run_program
+from preflight.capture import SECRET_SIG, UNKNOWN
+from preflight.mocks import AwsLikeMocks
+from unit_tests.preflight.engine_programs import write_program
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_program(tmp_path_factory.mktemp("demo"), "config:\n  demo:greeting: hi\n")
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["preview", "up"])
+def demo(request: pytest.FixtureRequest, demo_root: Path) -> Capture:
+    return run_program(load_project(demo_root, "dev"), preview=request.param)
+
+
+def test_records_every_registration_in_order_with_parents_and_providers(demo: Capture) -> None:
+    names = [r.name for r in demo.resources]
+    assert names[:2] == ["aws-euw1", "box"]
+    assert sorted(names[2:]) == sorted(
+        ["box-queue", "box-topic", "box-subscription", "box-secret", "box-secret-version"]
+    )
+    box = demo.by_urn()[demo.resources[1].urn]
+    assert box.type == "demo:index:Box"
+    assert not box.custom
+    assert box.parent == demo.stack_urn
+    (provider,) = demo.providers()
+    for resource in demo.custom_resources():
+        assert resource.parent == box.urn
+        assert resource.provider_urn == provider.urn
+        assert demo.region_of(resource) == "eu-west-1"
+
+
+def test_inputs_arrive_as_the_engine_sees_them(demo: Capture) -> None:
+    (queue,) = demo.of_type("aws:sqs/queue:Queue")
+    assert queue.inputs == {"name": "box-q", "messageRetentionSeconds": 600.0}
+    (version,) = demo.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretString"] == {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "placeholder"}
+    assert version.source_position is not None
+    assert version.source_position.path.endswith("program/__main__.py")
+    (provider,) = demo.providers()
+    assert provider.inputs["region"] == "eu-west-1"
+
+
+def test_preview_answers_unknowns_and_up_answers_realistic_values(demo: Capture) -> None:
+    (subscription,) = demo.of_type("aws:sns/topicSubscription:TopicSubscription")
+    (topic,) = demo.of_type("aws:sns/topic:Topic")
+    assert subscription.property_dependencies["topic"] == [topic.urn]
+    assert topic.urn in subscription.dependencies
+    if demo.preview:
+        assert subscription.inputs["topic"] == UNKNOWN
+        assert "queue_url" not in demo.outputs or demo.outputs["queue_url"] == UNKNOWN
+    else:
+        assert subscription.inputs["topic"] == topic.outputs["arn"]
+        assert topic.outputs["arn"].startswith("arn:aws:sns:eu-west-1:123456789012:box-topic-")
+        assert demo.outputs["queue_url"] == "https://sqs.eu-west-1.amazonaws.com/123456789012/box-q"
+        (queue,) = demo.of_type("aws:sqs/queue:Queue")
+        assert queue.id == demo.outputs["queue_url"]
+    assert demo.outputs["greeting"] == "hi"
+
+
+def test_two_runs_give_identical_records(demo_root: Path) -> None:
+    first = run_program(load_project(demo_root, "dev"), preview=False)
+    second = run_program(load_project(demo_root, "dev"), preview=False)
+    assert [(r.urn, r.id, r.outputs) for r in first.resources] == [(r.urn, r.id, r.outputs) for r in second.resources]
+
+
+def test_extra_config_overrides_the_stack_file(demo_root: Path) -> None:
+    capture = run_program(load_project(demo_root, "dev"), preview=True, extra_config={"demo:greeting": "hey"})
+    assert capture.outputs["greeting"] == "hey"
+
+
+def test_a_failing_program_is_a_program_error_naming_the_cause(demo_root: Path) -> None:
+    with pytest.raises(ProgramError, match=r"demo \(.*program\) failed: ValueError: asked to fail: now"):
+        run_program(load_project(demo_root, "dev"), extra_config={"demo:fail": "now"})
+
+
+def test_duplicate_urns_are_refused_as_the_engine_would(demo_root: Path) -> None:
+    with pytest.raises(ProgramError, match="duplicate resource URNs"):
+        run_program(load_project(demo_root, "dev"), extra_config={"demo:duplicate": "true"})
+
+
+def test_a_resource_on_the_default_provider_has_no_provider_reference(demo_root: Path) -> None:
+    capture = run_program(load_project(demo_root, "dev"), preview=False, extra_config={"demo:defaultProvider": "true"})
+    stray = next(r for r in capture.resources if r.name == "stray-queue")
+    assert capture.provider_of(stray) is None
+    assert capture.region_of(stray) is None
+
+
+def test_the_run_leaves_the_working_directory_path_and_event_loop_usable(demo_root: Path) -> None:
+    cwd, path = os.getcwd(), list(sys.path)
+    asyncio.run(asyncio.sleep(0))  # closes the default loop, as a test framework or another tool may
+    capture = run_program(load_project(demo_root, "dev"), preview=True)
+    assert capture.resources
+    assert os.getcwd() == cwd
+    assert sys.path == path
+
+
+def test_custom_mocks_are_used(demo_root: Path) -> None:
+    mocks = AwsLikeMocks(preview=False, account="210987654321")
+    capture = run_program(load_project(demo_root, "dev"), preview=False, mock_impl=mocks)
+    (topic,) = capture.of_type("aws:sns/topic:Topic")
+    assert ":210987654321:" in topic.outputs["arn"]
+
+
+def test_program_path_is_the_main_directory(demo_root: Path) -> None:
+    from preflight.runner import program_path
+
+    assert program_path(load_project(demo_root, "dev")) == (demo_root / "program").resolve()
+
+
+BETWEEN_RUNS_SCRIPT = """
+import sys
+import pulumi
+from preflight import load_project, run_program
+
+project = load_project(sys.argv[1], "dev")
+run_program(project, preview=True)
+pulumi.Output.all(pulumi.Output.from_input("a"), pulumi.Output.from_input("b")).apply(lambda values: values)
+print(len(run_program(project, preview=False).resources))
+"""
+
+
+def test_an_output_made_between_runs_does_not_hang_the_next_run(demo_root: Path) -> None:
+    """Regression: the next run used to wait forever for the stray Output's task (a loop that never runs again)."""
+    import subprocess
+
+    result = subprocess.run(  # noqa: S603 - the interpreter running the tests, a fixed script
+        [sys.executable, "-W", "ignore", "-c", BETWEEN_RUNS_SCRIPT, str(demo_root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "7"
