@@ -6,13 +6,16 @@ of GET /health.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
     from pipeline_api.config import Settings
+
+# The only services the handler calls; naming them lets the type checker pick boto3's typed client overloads.
+ServiceName = Literal["s3", "sqs", "secretsmanager"]
 
 
 def client_config(settings: Settings) -> Config:
@@ -42,7 +45,7 @@ class AwsClients:
             if client is not None
         }
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: ServiceName) -> Any:
         client = self._clients.get(service)
         if client is None:
             if self._session is None:
