@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from delivery_stack.components.api import API_FUNCTION, Api, ApiArgs
+from delivery_stack.components.budget import BUDGETS_SERVICE, BudgetArgs, CostBudget, budget_publisher
+from delivery_stack.components.cicd import (
+    EVENTS_SERVICE,
+    DeliveryPipeline,
+    DeliveryPipelineArgs,
+    RegionDeployer,
+    RegionDeployerArgs,
+    failure_publishers,
+)
+from delivery_stack.components.function import DeliveryFunction, DeliveryFunctionArgs
+from delivery_stack.components.logdelivery import LogDelivery, LogDeliveryArgs
+from delivery_stack.components.monitoring import (
+    Dashboard,
+    DashboardArgs,
+    Monitoring,
+    MonitoringArgs,
+    TopicPublisher,
+    function_widgets,
+)
+from delivery_stack.components.network import Network, NetworkArgs
+from delivery_stack.components.replication import AuditReplication, AuditReplicationArgs, ReplicaEnd, replication_pairs
+from delivery_stack.components.secrets import ApplicationSecret, ApplicationSecretArgs
+from delivery_stack.components.storage import DEFAULT_ALERT_PUBLISHERS, Storage, StorageArgs
 from delivery_stack.config import StackConfig, load_config
 from delivery_stack.context import RegionContext
+from delivery_stack.packaging import FunctionPackage, deployable_functions
 from delivery_stack.providers import invoke_options, regional_provider
 
 
@@ -26,18 +53,192 @@ def region_context(config: StackConfig, region: str, stack: str) -> RegionContex
     )
 
 
-def deploy_region(ctx: RegionContext) -> dict[str, Any]:
-    """Every per-region component, in dependency order; returns the region's outputs."""
-    outputs: dict[str, Any] = {"region": ctx.region}
-    return outputs
+@dataclass(frozen=True)
+class RegionDeployment:
+    """What one region built: the components the cross-region parts (pipeline, replication, budget) connect."""
+
+    context: RegionContext
+    storage: Storage
+    functions: dict[str, DeliveryFunction]
+    monitoring: Monitoring
+    deployer: RegionDeployer
+    outputs: dict[str, Any]
+
+
+def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> RegionDeployment:
+    """Every per-region component, in dependency order; returns them and the region's outputs."""
+    if API_FUNCTION not in {package.name for package in packages}:
+        found = sorted(package.name for package in packages)
+        raise ValueError(f"the API needs the function functions/{API_FUNCTION}/ (found: {found})")
+    is_primary = ctx.region == ctx.config.primary_region
+    # Services that publish to the encrypted alert topic: the key policy and the topic policy both admit them. In
+    # the primary region EventBridge (pipeline failures) and Budgets publish too, each for its one source ARN.
+    scoped_publishers: list[TopicPublisher] = [*failure_publishers(ctx), budget_publisher(ctx)] if is_primary else []
+    alert_publishers = DEFAULT_ALERT_PUBLISHERS
+    key_publishers = (*alert_publishers, EVENTS_SERVICE, BUDGETS_SERVICE) if is_primary else alert_publishers
+
+    storage = Storage(
+        ctx.logical("storage"),
+        # Firehose encrypts the log delivery stream with the region key.
+        StorageArgs(context=ctx, alert_publishers=key_publishers, extra_key_services=("firehose",)),
+    )
+    network = Network(ctx.logical("network"), NetworkArgs(context=ctx, key=storage.key))
+
+    secrets: dict[str, ApplicationSecret] = {}
+    functions: dict[str, DeliveryFunction] = {}
+    for package in packages:
+        secrets[package.name] = ApplicationSecret(
+            ctx.logical(f"{package.name}-signing-key"),
+            ApplicationSecretArgs(
+                context=ctx,
+                secret_name=ctx.name(f"{package.name}-signing-key", "secret"),
+                key=storage.key,
+                description=f"HMAC-SHA256 key that signs requests to {package.name} in {ctx.region}",
+            ),
+        )
+        functions[package.name] = DeliveryFunction(
+            ctx.logical(package.name),
+            DeliveryFunctionArgs(
+                context=ctx,
+                package=package,
+                key=storage.key,
+                audit_bucket=storage.audit_bucket,
+                secret=secrets[package.name].secret,
+                subnet_ids=network.private_subnet_ids,
+                security_group_ids=[network.function_security_group.id],
+            ),
+        )
+
+    monitoring = Monitoring(
+        ctx.logical("monitoring"),
+        MonitoringArgs(
+            context=ctx,
+            key=storage.key,
+            functions=functions,
+            alert_publishers=alert_publishers,
+            scoped_publishers=scoped_publishers,
+        ),
+    )
+    log_deliveries = {
+        key: LogDelivery(
+            ctx.logical(f"{key}-log-delivery"),
+            LogDeliveryArgs(
+                context=ctx, key=storage.key, log_group=function.log_group, logs_bucket=storage.logs_bucket, source=key
+            ),
+        )
+        for key, function in functions.items()
+    }
+    api = Api(
+        ctx.logical("api"),
+        ApiArgs(
+            context=ctx, key=storage.key, function=functions[API_FUNCTION].function, alert_topic=monitoring.alert_topic
+        ),
+    )
+
+    dashboard_widgets = [
+        widget
+        for key, function in functions.items()
+        for widget in function_widgets(ctx, function, monitoring.function_alarms[key])
+    ]
+    dashboard_widgets += api.widgets()
+    # The pipeline (built after every region, in the primary) deploys this region's functions through it.
+    deployer = RegionDeployer(
+        ctx.logical("deployer"),
+        RegionDeployerArgs(
+            context=ctx,
+            key=storage.key,
+            artifacts_bucket=storage.artifacts_bucket,
+            functions={key: function.function for key, function in functions.items()},
+            alert_topic=monitoring.alert_topic,
+        ),
+    )
+    dashboard = Dashboard(ctx.logical("dashboard"), DashboardArgs(context=ctx, widgets=dashboard_widgets))
+
+    outputs = {
+        "region": ctx.region,
+        "kms_key_arn": storage.key.arn,
+        "artifacts_bucket_name": storage.artifacts_bucket.bucket,
+        "audit_bucket_name": storage.audit_bucket.bucket,
+        "logs_bucket_name": storage.logs_bucket.bucket,
+        "alert_topic_arn": monitoring.alert_topic.arn,
+        "dashboard_name": dashboard.dashboard.dashboard_name,
+        "functions": {
+            key: {
+                "function_name": function.function.name,
+                "function_arn": function.function.arn,
+                "dlq_url": function.dlq.url,
+                "log_group_name": function.log_group.name,
+                "secret_arn": secrets[key].secret.arn,
+                "alarm_names": [alarm.name for alarm in monitoring.function_alarms[key].all],
+            }
+            for key, function in functions.items()
+        },
+        "vpc_id": network.vpc.id,
+        "private_subnet_ids": network.private_subnet_ids,
+        "endpoint_ids": network.endpoint_ids,
+        "api_url": api.api_url,
+        "api_id": api.rest_api.id,
+        "stage_name": api.stage.stage_name,
+        "api_key_id": api.api_key.id,
+        "web_acl_arn": api.web_acl.arn,
+        "log_delivery_streams": {key: delivery.stream.name for key, delivery in log_deliveries.items()},
+    }
+    return RegionDeployment(ctx, storage, functions, monitoring, deployer, outputs)
+
+
+def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict[str, Any]:
+    """What spans regions, built after every region: audit replication, the delivery pipeline, the budget."""
+    by_region = {deployment.context.region: deployment for deployment in deployments}
+    primary = deployments[0]
+
+    def replica_end(deployment: RegionDeployment) -> ReplicaEnd:
+        storage = deployment.storage
+        return ReplicaEnd(deployment.context, storage.audit_bucket, storage.key, storage.audit.versioning)
+
+    pairs = replication_pairs(list(by_region))
+    for source_region, destination_region in pairs:
+        source, destination = by_region[source_region], by_region[destination_region]
+        # Created with the source region's provider: the configuration belongs to the source bucket.
+        AuditReplication(
+            source.context.logical("audit-replication"),
+            AuditReplicationArgs(
+                context=source.context, source=replica_end(source), destination=replica_end(destination)
+            ),
+        )
+    pipeline = DeliveryPipeline(
+        primary.context.logical("delivery"),
+        DeliveryPipelineArgs(context=primary.context, targets=[deployment.deployer for deployment in deployments]),
+    )
+    budget = CostBudget(
+        primary.context.logical("budget"),
+        BudgetArgs(
+            context=primary.context,
+            alert_topic=primary.monitoring.alert_topic,
+            topic_policy=primary.monitoring.topic_policy,
+            tag_keys=list(primary.context.config.required_tags(stack)),
+        ),
+    )
+    return {
+        "pipeline_name": pipeline.pipeline.name,
+        "pipeline_source": pipeline.source_location,
+        "budget_name": budget.budget.name,
+        "audit_replication": [f"{source} -> {destination}" for source, destination in pairs],
+    }
 
 
 def build_stack() -> None:
-    # Validation happens here, before any resource is registered: a bad value stops the program with one message.
+    # Validation happens here, before any resource is registered: a bad value or a missing function build stops
+    # the program with one message.
     config = load_config()
+    packages = deployable_functions()
     stack = pulumi.get_stack()
-    regional_outputs: dict[str, Any] = {}
-    for region in config.regions:
-        regional_outputs[region] = deploy_region(region_context(config, region, stack))
+    deployments = [deploy_region(region_context(config, region, stack), packages) for region in config.regions]
+    shared = connect_regions(deployments, stack)
+    regional_outputs = {deployment.context.region: deployment.outputs for deployment in deployments}
+    regional_outputs[config.primary_region]["pipeline_name"] = shared["pipeline_name"]
     pulumi.export("primary_region", config.primary_region)
     pulumi.export("regions", regional_outputs)
+    pulumi.export("pipeline_name", shared["pipeline_name"])
+    pulumi.export("pipeline_source", shared["pipeline_source"])
+    pulumi.export("budget_name", shared["budget_name"])
+    pulumi.export("audit_replication", shared["audit_replication"])

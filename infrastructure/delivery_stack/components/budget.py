@@ -1,0 +1,99 @@
+"""Budget: the stack's monthly cost budget (in the primary region) and the activation of its cost allocation tags.
+
+AWS Budgets is global; the budget is created once, with the primary region's provider, and notifies the alert email
+and the primary region's alert topic on actual and forecast spend. The budget counts only costs tagged with this
+project, which needs the `Project` cost allocation tag active; the stack activates every required tag key where it
+can (AWS refuses a key billing has not seen yet: see docs/infrastructure-network-api-cicd.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from delivery_stack.components.monitoring import TopicPublisher
+from delivery_stack.context import RegionContext
+
+BUDGETS_SERVICE = "budgets.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class BudgetAlert:
+    """Notify when `kind` spend (ACTUAL or FORECASTED) passes `percent` of the limit."""
+
+    kind: str
+    percent: float
+
+
+BUDGET_ALERTS = (BudgetAlert("ACTUAL", 80), BudgetAlert("ACTUAL", 100), BudgetAlert("FORECASTED", 100))
+
+
+def budget_name(context: RegionContext) -> str:
+    return context.name("monthly-cost", "budget")
+
+
+def budget_publisher(context: RegionContext) -> TopicPublisher:
+    """AWS Budgets, publishing to the alert topic for this stack's budget only."""
+    budget_arn = context.arn("budgets", f"budget/{budget_name(context)}", regional=False)
+    return TopicPublisher(sid="BudgetsPublishAlerts", service=BUDGETS_SERVICE, source_arn=budget_arn)
+
+
+@dataclass(frozen=True)
+class BudgetArgs:
+    context: RegionContext
+    alert_topic: aws.sns.Topic
+    # The alert topic's policy must admit budgets.amazonaws.com (see budget_publisher) before notifications work.
+    topic_policy: aws.sns.TopicPolicy
+    tag_keys: Sequence[str]
+
+
+class CostBudget(pulumi.ComponentResource):
+    """A monthly COST budget on this project's tagged resources, and the project's cost allocation tags."""
+
+    budget: aws.budgets.Budget
+    cost_allocation_tags: list[aws.costexplorer.CostAllocationTag]
+
+    def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("delivery:budget:CostBudget", name, None, args.context.component_options(opts))
+        ctx = args.context
+        config = ctx.config
+        emails = [config.alert_email] if config.alert_email else []
+        self.budget = aws.budgets.Budget(
+            f"{name}-budget",
+            name=budget_name(ctx),
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount=f"{config.budget_limit_usd:.2f}",
+            limit_unit="USD",
+            cost_filters=[
+                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:Project${config.project}"])
+            ],
+            notifications=[
+                aws.budgets.BudgetNotificationArgs(
+                    notification_type=alert.kind,
+                    comparison_operator="GREATER_THAN",
+                    threshold=alert.percent,
+                    threshold_type="PERCENTAGE",
+                    subscriber_email_addresses=emails,
+                    subscriber_sns_topic_arns=[args.alert_topic.arn],
+                )
+                for alert in BUDGET_ALERTS
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.topic_policy]),
+        )
+        self.cost_allocation_tags = []
+        if config.activate_cost_allocation_tags:
+            self.cost_allocation_tags = [
+                aws.costexplorer.CostAllocationTag(
+                    f"{name}-tag-{key.lower()}",
+                    tag_key=key,
+                    status="Active",
+                    # The tag's activation is account-wide: destroying one stack must not deactivate it for others.
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                )
+                for key in args.tag_keys
+            ]
+        self.register_outputs({"budget_name": self.budget.name})

@@ -1,0 +1,99 @@
+"""Audit replication: each region's audit bucket copies to the next region's, re-encrypted with that region's key."""
+
+from __future__ import annotations
+
+from delivery_stack.components.replication import replication_pairs
+from delivery_stack.naming import region_short
+from preflight import Capture
+from preflight.capture import Registration
+from unit_tests.infrastructure.support import ONE_REGION, THREE_REGIONS, CaptureFactory, policy_json, resources_of
+
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET = "aws:s3/bucket:Bucket"
+ACCOUNT = "123456789012"
+
+
+def _in_region(capture: Capture, type_token: str, region: str) -> list[Registration]:
+    return [r for r in capture.of_type(type_token) if capture.region_of(r) == region]
+
+
+def _audit(capture: Capture, region: str, resource_type: str = BUCKET) -> Registration:
+    (found,) = [r for r in _in_region(capture, resource_type, region) if "-audit-" in r.name]
+    return found
+
+
+def _key(capture: Capture, region: str) -> Registration:
+    (key,) = _in_region(capture, "aws:kms/key:Key", region)
+    return key
+
+
+def test_pairs_form_a_ring_so_every_region_has_a_copy_elsewhere() -> None:
+    assert replication_pairs(["a-1"]) == []
+    assert replication_pairs(["us-east-1", "us-west-2"]) == [("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")]
+    pairs = replication_pairs(list(THREE_REGIONS))
+    assert [source for source, _ in pairs] == list(THREE_REGIONS)
+    assert sorted(destination for _, destination in pairs) == sorted(THREE_REGIONS)
+    assert all(source != destination for source, destination in pairs)
+
+
+def test_one_region_has_nothing_to_replicate_to(run_stack: CaptureFactory) -> None:
+    assert not run_stack(True, ONE_REGION).of_type(REPLICATION)
+
+
+def test_each_audit_bucket_replicates_to_the_next_regions_audit_bucket(three_regions: Capture) -> None:
+    """Seed failure: "No backup strategy for S3 buckets": versioned audit buckets replicate across regions, KMS
+    objects included and re-encrypted with the destination key."""
+    configurations = resources_of(three_regions, REPLICATION)
+    assert len(configurations) == len(THREE_REGIONS)
+    for source, destination in replication_pairs(list(THREE_REGIONS)):
+        (configuration,) = _in_region(three_regions, REPLICATION, source)
+        source_bucket, destination_bucket = _audit(three_regions, source), _audit(three_regions, destination)
+        assert configuration.property_dependencies["bucket"] == [source_bucket.urn]
+        versioning = [
+            _audit(three_regions, region, "aws:s3/bucketVersioning:BucketVersioning").urn
+            for region in (source, destination)
+        ]
+        assert set(versioning) <= set(configuration.dependencies)
+        (rule,) = configuration.inputs["rules"]
+        assert rule["status"] == "Enabled"
+        assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
+        assert rule["deleteMarkerReplication"] == {"status": "Disabled"}
+        rule_dependencies = set(configuration.property_dependencies["rules"])
+        assert {destination_bucket.urn, _key(three_regions, destination).urn} <= rule_dependencies
+        if not three_regions.preview:
+            assert configuration.inputs["bucket"] == source_bucket.id
+            assert rule["destination"]["bucket"] == destination_bucket.outputs["arn"]
+            replica_key = rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"]
+            assert replica_key == _key(three_regions, destination).outputs["arn"]
+            assert destination_bucket.outputs["bucket"].endswith(f"-{region_short(destination)}-dev-main")
+
+
+def test_the_replication_role_reads_one_bucket_and_writes_the_other(up_three: Capture) -> None:
+    for source, destination in replication_pairs(list(THREE_REGIONS)):
+        (configuration,) = _in_region(up_three, REPLICATION, source)
+        (role,) = [r for r in up_three.of_type("aws:iam/role:Role") if r.outputs["arn"] == configuration.inputs["role"]]
+        trust = policy_json(role.inputs["assumeRolePolicy"])["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "s3.amazonaws.com"}]
+        (policy,) = [p for p in up_three.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.id]
+        statements = {s["Sid"]: s for s in policy_json(policy.inputs["policy"])["Statement"]}
+        source_arn = _audit(up_three, source).outputs["arn"]
+        destination_arn = _audit(up_three, destination).outputs["arn"]
+        assert statements["ReadReplicationConfiguration"]["Resource"] == [source_arn]
+        assert statements["ReadSourceVersions"]["Resource"] == [f"{source_arn}/*"]
+        assert statements["WriteReplicas"]["Resource"] == [f"{destination_arn}/*"]
+        decrypt, encrypt = statements["DecryptWithSourceKey"], statements["EncryptWithDestinationKey"]
+        assert decrypt["Action"] == ["kms:Decrypt"]
+        assert decrypt["Resource"] == [_key(up_three, source).outputs["arn"]]
+        assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{source}.amazonaws.com"}
+        assert encrypt["Resource"] == [_key(up_three, destination).outputs["arn"]]
+        assert encrypt["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{destination}.amazonaws.com"}
+        assert encrypt["Condition"]["StringLike"] == {
+            "kms:EncryptionContext:aws:s3:arn": [destination_arn, f"{destination_arn}/*"]
+        }
+        resources = {r for s in statements.values() for r in s["Resource"]}
+        assert "*" not in resources
+        # Keys named by their region and this account; buckets by name.
+        assert all(
+            r.startswith(("arn:aws:s3:::", f"arn:aws:kms:{source}:{ACCOUNT}:", f"arn:aws:kms:{destination}:{ACCOUNT}:"))
+            for r in resources
+        )
