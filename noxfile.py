@@ -6,11 +6,15 @@ Each session builds its own virtualenv with uv. Checkov gets a virtualenv of its
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = False
-nox.options.sessions = ["lint", "unit"]
+nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
 
 PYTHON = "3.11"
 LAYERED_DIRS = ["infrastructure", "policies", "functions", "preflight", "unit_tests", "integration_tests", "noxfile.py"]
@@ -18,29 +22,173 @@ LAYERED_DIRS = ["infrastructure", "policies", "functions", "preflight", "unit_te
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format) and mypy over every package."""
+    """ruff (lint and format), mypy, the workflows (GitHub's schema, zizmor) and the import contracts."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "preflight", "infrastructure", "policies", "functions")
+    workflows = sorted(str(path) for path in Path(".github/workflows").glob("*.y*ml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", "--no-progress", ".github/workflows")
+    # functions/ rather than functions/pipeline: the contracts analyse the Lambda code as one namespace package.
+    session.run("lint-imports", env={"PYTHONPATH": os.pathsep.join(["infrastructure", "policies", "functions"])})
 
 
 @nox.session(python=PYTHON)
 def unit(session: nox.Session) -> None:
-    """The unit suite: the program under mocks, the offline engine, the functions; coverage of the program and engine."""
+    """The unit suite: the program under mocks, the offline engine, the functions; coverage of program and engine."""
     session.install("-e", ".[test]")
     session.run(
         "pytest",
         "--cov",
         "--cov-report=term",
         "--cov-fail-under=90",
+        # The Checkov guard tests need Checkov's own virtualenv: `nox -s checkov` runs them.
+        "--ignore=unit_tests/checkov_guard",
+        # The policy pack's tests run in `nox -s policy`.
+        "--ignore=unit_tests/policies",
         *session.posargs,
     )
+
+
+def build_function_packages(session: nox.Session) -> None:
+    # The build step installs with pip's --target/--platform (wheels for the Lambda runtime); uv venvs lack pip.
+    session.install("pip")
+    session.run("python", "infrastructure/build_functions.py")
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """The deployable function packages, build/functions/<name>/: what `pulumi up` uploads."""
+    build_function_packages(session)
+
+
+@nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """The live integration suite. Default: the dev stack deployed into moto on loopback (`--target local`);
+    `nox -s integration -- --target aws --stack STACK` tests a deployed stack, `-- --target aws --ephemeral` creates,
+    tests and destroys one (with the policy pack)."""
+    session.install("-e", ".[test]")
+    if "--ephemeral" in session.posargs:
+        # A real `up` uploads the vendored build; the local target runs functions/ in-process and needs none.
+        build_function_packages(session)
+    session.run("pytest", "integration_tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Every benchmarks/*_bench.py script; each prints its figures beside a baseline measured in the same run."""
+    session.install("-e", ".[test]")
+    for script in sorted(Path("benchmarks").glob("*_bench.py")):
+        session.run("python", str(script))
+
+
+@nox.session(python=PYTHON)
+def policy(session: nox.Session) -> None:
+    """The CrossGuard pack's tests: every policy through the real pack process, robustness, whole programs."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "unit_tests/policies", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gate(session: nox.Session) -> None:
+    """The policy gate on the dev stack (the main job): the pack in policies/ over the offline run, as the CLI runs it.
+
+    Extra arguments go to the gate, e.g. `nox -s gate -- --preview` or `-- --format sarif --output out/gate.sarif`.
+    """
+    # `function` too: `python -m preflight` loads every command module, and `deploy` imports boto3.
+    session.install("-e", ".[policy,function]")
+    build_function_packages(session)
+    session.run(
+        "python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies",
+        "--config", "policies/policy-pack-config.json", *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)
 def preview(session: nox.Session) -> None:
     """The offline preview of a stack (default: dev): what it would create, per region and type."""
-    session.install("-e", ".")
+    # `python -m preflight` loads every command module, the gate's (pulumi-policy, jsonschema) included.
+    session.install("-e", ".[policy]")
+    build_function_packages(session)
     stack = session.posargs[0] if session.posargs else "dev"
     session.run("python", "-m", "preflight", "preview", "--stack", stack)
+
+
+CHECKOV_VERSION = "3.3.30"
+CHECKOV_OUTPUT = Path("out") / "checkov"
+CHECKOV_SKIPS = "checkov/skips.yaml"
+# No network: no PyPI update check, no guideline mapping fetched from the vendor's API.
+CHECKOV_OFFLINE_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+# What the repository scan leaves out: virtualenvs, tool caches, generated output. Hidden directories are scanned
+# (.github included), so .git and the dot-caches are named here.
+CHECKOV_REPOSITORY_SKIP_PATH = (
+    r"(^|/)(\.venv|venv|\.nox|\.git|\.mypy_cache|\.ruff_cache|\.pytest_cache|\.hypothesis|__pycache__|out|build|dist"
+    r"|node_modules|[^/]*\.egg-info)(/|$)"
+)
+
+
+def _project_python(session: nox.Session) -> str:
+    """A second virtualenv with the project installed: preflight needs pulumi, whose pins Checkov's venv cannot hold."""
+    venv = Path(session.virtualenv.location).parent / f"{session.name}-project"
+    uv = nox.virtualenv.UV
+    # --seed: the function build step runs pip (wheels for the Lambda platform).
+    session.run_install(
+        uv, "venv", "--quiet", "--seed", "--allow-existing", "--python", PYTHON, str(venv), external=True
+    )
+    python = str(venv / "bin" / "python")
+    session.run_install(uv, "pip", "install", "--quiet", "--python", python, "-e", ".[test]", external=True)
+    return python
+
+
+def _checkov_scan(session: nox.Session, name: str, *arguments: str, env: dict[str, str] | None = None) -> Path:
+    """One offline Checkov run writing JSON; the verdict comes from the skip file, so Checkov itself soft-fails."""
+    output = CHECKOV_OUTPUT / name
+    started = time.perf_counter()
+    session.run(
+        "checkov", *arguments, "--skip-download", "--soft-fail", "--quiet", "--compact",
+        "--output", "json", "--output-file-path", str(output),
+        env={**CHECKOV_OFFLINE_ENV, **(env or {})}, silent=True,
+    )  # fmt: skip
+    session.log(f"checkov {name}: {time.perf_counter() - started:.1f} s")
+    return output / "results_json.json"
+
+
+@nox.session(python=PYTHON)
+def checkov(session: nox.Session) -> None:
+    """Checkov, pinned, offline, in its own virtualenv: the dev stack's plan, the workflows, every file for secrets.
+
+    Runs the guard tests (unit_tests/checkov_guard: the plan export keeps Checkov's checks able to fail), then fails
+    on any failed check that checkov/skips.yaml does not cover with a reason. Results stay in out/checkov/.
+    """
+    session.install(f"checkov=={CHECKOV_VERSION}")
+    project_python = _project_python(session)
+    CHECKOV_OUTPUT.mkdir(parents=True, exist_ok=True)
+    handlers = sorted(Path("functions").glob("*/handler.py"))
+    if not handlers or any(not (Path("build/functions") / handler.parent.name).is_dir() for handler in handlers):
+        # The program points its functions at their built packages; `nox -s build` makes the same ones.
+        session.run(project_python, "infrastructure/build_functions.py", external=True)
+
+    started = time.perf_counter()
+    plan = CHECKOV_OUTPUT / "dev-plan.json"
+    session.run(project_python, "-m", "preflight", "plan", "--stack", "dev", "--output", str(plan), external=True)
+    session.log(f"plan export: {time.perf_counter() - started:.1f} s")
+
+    results = [_checkov_scan(session, "plan", "--file", str(plan), "--framework", "terraform_plan")]
+    # One run for the repository's own files: the workflows (when there are any) and every file for secrets.
+    frameworks = ["github_actions", "secrets"] if Path(".github/workflows").is_dir() else ["secrets"]
+    results.append(
+        _checkov_scan(
+            session, "repository", "--directory", ".", "--framework", *frameworks, "--enable-secret-scan-all-files",
+            "--skip-path", CHECKOV_REPOSITORY_SKIP_PATH, env={"CKV_IGNORE_HIDDEN_DIRECTORIES": "false"},
+        )
+    )  # fmt: skip
+
+    # The guard tests first: they judge the export itself, whatever the stack's findings are.
+    checkov_bin = str(Path(session.bin) / "checkov")
+    session.run(
+        project_python, "-m", "pytest", "unit_tests/checkov_guard", "-p", "no:cacheprovider", *session.posargs,
+        env={**CHECKOV_OFFLINE_ENV, "CHECKOV_BIN": checkov_bin}, external=True,
+    )  # fmt: skip
+    session.run(project_python, "-m", "preflight.checkov_report", "--skips", CHECKOV_SKIPS, *map(str, results),
+                external=True)  # fmt: skip
