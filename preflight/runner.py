@@ -24,6 +24,9 @@ from preflight.mocks import AwsLikeMocks
 from preflight.project import ProjectSpec
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+# A program run that has not finished after this long is stuck (a future no thread will ever resolve): fail with a
+# clear error instead of hanging the caller (a test session, CI) until its own limit.
+RUN_TIMEOUT_SECONDS = float(os.environ.get("PREFLIGHT_RUN_TIMEOUT_SECONDS", "300"))
 # set_mocks registers a throwaway root stack of its own; only the one the program runs in is the real one.
 _SDK_FILES = ("/pulumi/runtime/mocks.py",)
 
@@ -128,6 +131,7 @@ def run_program(
     preview: bool = False,
     mock_impl: mocks.Mocks | None = None,
     extra_config: dict[str, str] | None = None,
+    timeout_seconds: float | None = None,
 ) -> Capture:
     """Run `project`'s program once under mocks and return what it registered.
 
@@ -151,9 +155,15 @@ def run_program(
     def run_main() -> None:
         runpy.run_path(program, run_name="__main__")
 
+    timeout = RUN_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     try:
         with _program_environment(project):
-            _sync_await(run_in_stack(run_main))
+            _sync_await(asyncio.wait_for(run_in_stack(run_main), timeout))
+    except TimeoutError as exc:
+        raise ProgramError(
+            f"{project.name} ({project.main}) did not finish within {timeout:g} s "
+            "(PREFLIGHT_RUN_TIMEOUT_SECONDS); a pending output never resolved"
+        ) from exc
     except Exception as exc:
         raise ProgramError(f"{project.name} ({project.main}) failed: {type(exc).__name__}: {exc}") from exc
     finally:

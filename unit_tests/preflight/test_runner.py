@@ -146,3 +146,19 @@ def test_an_output_made_between_runs_does_not_hang_the_next_run(demo_root: Path)
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "7"
+
+
+STUCK_PROGRAM = """
+import asyncio
+
+import pulumi
+
+# An output whose future nothing ever resolves: the run can only end through the engine's timeout.
+pulumi.export("never", pulumi.Output.from_input(asyncio.get_event_loop().create_future()))
+"""
+
+
+def test_a_run_that_never_finishes_is_a_program_error_not_a_hang(tmp_path: Path) -> None:
+    root = write_program(tmp_path / "stuck", source=STUCK_PROGRAM, name="stuck")
+    with pytest.raises(ProgramError, match=r"did not finish within 2 s"):
+        run_program(load_project(root, "dev"), timeout_seconds=2)
