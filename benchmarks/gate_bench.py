@@ -50,7 +50,6 @@ from preflight.gate import (  # noqa: E402
     root_stack_resource,
     run_gate,
 )
-from preflight.policy_config import load_policy_config  # noqa: E402
 from preflight.project import ProjectError, ProjectSpec, load_project  # noqa: E402
 from preflight.runner import ProgramError, run_program  # noqa: E402
 
@@ -737,7 +736,6 @@ def dev_stack() -> None:
 
     timings: dict[str, float] = {}
     pack = load_pack_spec(PACK_DIR)
-    user_config = load_policy_config(PACK_DIR / "policy-pack-config.json")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as build_root, dev_stack_environment(Path(build_root)):
         project = load_project(ROOT, "dev")
@@ -749,7 +747,8 @@ def dev_stack() -> None:
             except (ProjectError, ProgramError) as exc:
                 print(f"  not runnable yet: {str(exc).splitlines()[0][:200]}")
                 return
-            report = run_gate(capture, project, pack, user_config, launched=launched)
+            # No policy config file, as `pulumi preview --policy-pack policies` runs it.
+            report = run_gate(capture, project, pack, {}, launched=launched)
     total = time.perf_counter() - started
     print(
         f"  {len(capture.resources)} resources: program under mocks {timings['program']:.2f} s, "

@@ -402,13 +402,8 @@ def ephemeral_aws_stack(project: ProjectSpec, base_stack: str) -> tuple[StackUnd
         for key, value in base_stack_config(project, base_stack).items():
             stack.set_config(key, automation.ConfigValue(value=value))
         stack.set_config(f"{project.name}:environmentSuffix", automation.ConfigValue(value=f"it{suffix}"))
-        pack = project.root / "policies"
-        pack_config = pack / "policy-pack-config.json"
-        stack.up(
-            on_output=print,
-            policy_packs=[str(pack)],
-            policy_pack_configs=[str(pack_config)] if pack_config.is_file() else None,
-        )
+        # The pack with its defaults, as users run `pulumi up --policy-pack policies`.
+        stack.up(on_output=print, policy_packs=[str(project.root / "policies")])
         outputs = {key: value.value for key, value in stack.outputs().items()}
         described = _aws_stack(outputs, project, f"ephemeral stack {name}")
     except BaseException:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import jsonschema
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -160,6 +159,14 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEn
         )
     _apply(result, user)
 
+    try:
+        # Imported here: `python -m preflight` registers the gate on the base install, which has no jsonschema.
+        import jsonschema  # noqa: PLC0415
+    except ImportError as missing:
+        raise PolicyConfigError(
+            "validating the policy config needs jsonschema: install the project's `policy` extra "
+            "(pip install -e '.[policy]')"
+        ) from missing
     errors = []
     for policy, entry in result.items():
         validator = jsonschema.Draft7Validator(schemas.get(policy, {"type": "object"}))

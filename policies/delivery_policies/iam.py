@@ -17,8 +17,10 @@ from delivery_policies import aws
 from delivery_policies.policy_spec import Evaluation, PolicySpec, ResourceView
 from delivery_policies.props import MISSING, UNKNOWN, elements, field, is_mapping, json_document, string_list, text
 
-# Actions AWS only authorizes on Resource "*" (no resource-level permissions). Each is allowed there, with its reason.
-XRAY_WRITE_ACTIONS: Final = (
+# The default allow-list of actions AWS only authorizes on Resource "*", each with its reason. A stack configures its
+# own list through the policy's `wildcardResourceActions` property; this default is what a VPC-attached, traced
+# Lambda needs, so `pulumi preview --policy-pack policies` passes such a stack with no policy pack config file.
+DEFAULT_WILDCARD_RESOURCE_ACTIONS: Final = (
     {
         "action": "xray:PutTraceSegments",
         "reason": 'X-Ray has no resource-level permissions for sending trace segments; AWS requires Resource "*".',
@@ -34,6 +36,32 @@ XRAY_WRITE_ACTIONS: Final = (
     {
         "action": "xray:GetSamplingTargets",
         "reason": 'The X-Ray SDK reports sampling targets, which have no resource-level permissions; AWS requires "*".',
+    },
+    # A VPC-attached Lambda manages its ENIs with its execution role; Lambda checks these on "*" when the function is
+    # created or updated, before any ENI (or its ARN) exists.
+    {
+        "action": "ec2:CreateNetworkInterface",
+        "reason": 'Lambda VPC access: the ENI does not exist yet and Lambda validates the permission on Resource "*".',
+    },
+    {
+        "action": "ec2:DescribeNetworkInterfaces",
+        "reason": 'EC2 Describe* calls have no resource-level permissions; AWS requires Resource "*".',
+    },
+    {
+        "action": "ec2:DescribeSubnets",
+        "reason": 'EC2 Describe* calls have no resource-level permissions; AWS requires Resource "*".',
+    },
+    {
+        "action": "ec2:DeleteNetworkInterface",
+        "reason": 'Lambda VPC access: Lambda creates the ENIs, with ids unknown to the stack; it validates on "*".',
+    },
+    {
+        "action": "ec2:AssignPrivateIpAddresses",
+        "reason": 'Lambda VPC access: Lambda creates the ENIs, with ids unknown to the stack; it validates on "*".',
+    },
+    {
+        "action": "ec2:UnassignPrivateIpAddresses",
+        "reason": 'Lambda VPC access: Lambda creates the ENIs, with ids unknown to the stack; it validates on "*".',
     },
 )
 
@@ -213,8 +241,9 @@ POLICIES: Final = (
         severity=Severity.HIGH,
         remediation=(
             "Build each Resource from the resource's own ARN output (Output.all(...).apply(json.dumps)), with a "
-            'concrete partition, region and account. Actions AWS only authorizes on "*" (the X-Ray write actions) '
-            "belong on the policy's wildcardResourceActions config with their reason."
+            'concrete partition, region and account. Actions AWS only authorizes on "*" belong on the policy '
+            "config's wildcardResourceActions with their reason (the default lists the X-Ray writes and a VPC-attached "
+            "Lambda's EC2 network-interface actions)."
         ),
         checkov=("CKV_AWS_355", "CKV_AWS_290", "CKV_AWS_289"),
         cdk_nag=("AwsSolutions-IAM5",),
@@ -226,7 +255,7 @@ POLICIES: Final = (
             "wildcardResourceActions": {
                 **_ACTION_ALLOW_LIST_SCHEMA,
                 "description": 'Actions AWS authorizes only on Resource "*", each with its reason.',
-                "default": [dict(entry) for entry in XRAY_WRITE_ACTIONS],
+                "default": [dict(entry) for entry in DEFAULT_WILDCARD_RESOURCE_ACTIONS],
             }
         },
     ),

@@ -106,10 +106,42 @@ def test_wildcards_below_a_named_resource_pass(policy_gate: PolicyGate, arn: str
 
 
 @pytest.mark.parametrize(
-    "action", ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    "action",
+    [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ],
 )
-def test_xray_write_actions_on_star_pass(policy_gate: PolicyGate, action: str) -> None:
+def test_default_allow_list_actions_on_star_pass_without_config(policy_gate: PolicyGate, action: str) -> None:
     assert findings(policy_gate.run(role_policy(document(allow(action, "*")))), RESOURCES) == set()
+
+
+def test_vpc_lambda_network_interface_statement_passes_and_a_neighbouring_ec2_action_fires(
+    policy_gate: PolicyGate,
+) -> None:
+    eni = [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ]
+    assert findings(policy_gate.run(role_policy(document(allow(eni, "*")))), RESOURCES) == set()
+    widened = {"Sid": "ManageVpcNetworkInterfaces", **allow([*eni, "ec2:AttachNetworkInterface"], "*")}
+    report = policy_gate.run(role_policy(document(widened)))
+    [violation] = [v for v in report.violations if v.policy == RESOURCES]
+    assert violation.finding == "ManageVpcNetworkInterfaces/*"
+    assert "ec2:AttachNetworkInterface" in violation.message
+    assert "ec2:CreateNetworkInterface" not in violation.message
 
 
 @pytest.mark.parametrize(
@@ -153,6 +185,11 @@ def test_allow_list_of_star_actions_comes_from_config(policy_gate: PolicyGate) -
     policy = role_policy(document(allow("xray:PutTraceSegments", "*")))
     with policy_gate.configured(RESOURCES, wildcardResourceActions=[]):
         assert findings(policy_gate.run(policy), RESOURCES) == {("fn-policy", "#0/*")}
+    eni_policy = role_policy(document(allow("ec2:CreateNetworkInterface", "*")))
+    xray_only = [{"action": "xray:PutTraceSegments", "reason": "X-Ray writes support no resource-level permissions"}]
+    with policy_gate.configured(RESOURCES, wildcardResourceActions=xray_only):
+        assert findings(policy_gate.run(eni_policy), RESOURCES) == {("fn-policy", "#0/*")}
+        assert findings(policy_gate.run(policy), RESOURCES) == set()
 
 
 def test_resource_policies_and_trust_policies_are_out_of_scope(policy_gate: PolicyGate) -> None:

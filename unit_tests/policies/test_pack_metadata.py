@@ -12,7 +12,7 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from delivery_policies import POLICY_NAMES, POLICY_SPECS, build_policies
-from delivery_policies.iam import XRAY_WRITE_ACTIONS
+from delivery_policies.iam import DEFAULT_WILDCARD_RESOURCE_ACTIONS
 from unit_tests.policies.pack_harness import PACK_DIR, PolicyGate
 
 # The list: other tools and tests key on exactly these names.
@@ -98,6 +98,12 @@ def test_config_schemas_and_defaults(policy_gate: PolicyGate) -> None:
         "xray:PutTelemetryRecords",
         "xray:GetSamplingRules",
         "xray:GetSamplingTargets",
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
     }
     assert all(len(entry["reason"]) >= 10 for entry in star_actions)
     assert schemas["iam-no-wildcard-actions"]["allowedWildcardActions"]["default"] == []
@@ -145,5 +151,5 @@ def test_importing_the_policies_has_no_side_effects(capsys: pytest.CaptureFixtur
     assert capsys.readouterr() == ("", "")
 
 
-def test_xray_allow_list_reasons_are_written_down() -> None:
-    assert all(len(entry["reason"]) >= 10 for entry in XRAY_WRITE_ACTIONS)
+def test_default_wildcard_resource_allow_list_reasons_are_written_down() -> None:
+    assert all(len(entry["reason"]) >= 10 for entry in DEFAULT_WILDCARD_RESOURCE_ACTIONS)

@@ -12,9 +12,6 @@ import pytest
 from preflight.cli import main
 from unit_tests.policies.pack_harness import PACK_DIR, PROGRAMS, ROOT
 
-# The repository's policy pack config (what `pulumi preview --policy-pack-config` takes for this stack).
-STACK_POLICY_CONFIG = PACK_DIR / "policy-pack-config.json"
-
 # program -> (policy, resource, finding) the gate must report, and every policy the program violates.
 SEED_FAILURES: dict[str, tuple[tuple[str, str, str], set[str]]] = {
     "aes256_bucket": (
@@ -105,7 +102,8 @@ def test_the_dev_stack_has_no_mandatory_violation(preview: bool, tmp_path: Path)
     from unit_tests.preflight.dev_stack import dev_stack_environment
 
     with dev_stack_environment(tmp_path / "build"):
-        code, report = gate(ROOT, tmp_path, "--config", str(STACK_POLICY_CONFIG), *(["--preview"] if preview else []))
+        # No --config: users run `pulumi preview --policy-pack policies` with no policy pack config file.
+        code, report = gate(ROOT, tmp_path, *(["--preview"] if preview else []))
     mandatory = [
         f"{v['policy']}: {v['resourceName']}: {v['message']}"
         for v in report.get("violations", [])
@@ -115,10 +113,12 @@ def test_the_dev_stack_has_no_mandatory_violation(preview: bool, tmp_path: Path)
     assert code == 0
 
 
-def test_the_stacks_policy_config_allows_exactly_the_programs_star_actions() -> None:
-    """One allow-list: the program's (with reasons) is the one the pack is configured with for this stack."""
+def test_the_packs_default_allows_every_star_action_of_the_program() -> None:
+    """The program's allow-list (components/iam.py) is inside the pack's default one, so the stack needs no pack
+    config; the pack's only extras are the X-Ray SDK's sampling reads, which the program does not grant."""
+    from delivery_policies.iam import DEFAULT_WILDCARD_RESOURCE_ACTIONS
     from delivery_stack.components.iam import WILDCARD_RESOURCE_ACTIONS
 
-    config = json.loads(STACK_POLICY_CONFIG.read_text(encoding="utf-8"))
-    entries = config["iam-no-wildcard-resources"]["wildcardResourceActions"]
-    assert {entry["action"]: entry["reason"] for entry in entries} == dict(WILDCARD_RESOURCE_ACTIONS)
+    pack_default = {entry["action"] for entry in DEFAULT_WILDCARD_RESOURCE_ACTIONS}
+    assert set(WILDCARD_RESOURCE_ACTIONS) <= pack_default
+    assert pack_default - set(WILDCARD_RESOURCE_ACTIONS) == {"xray:GetSamplingRules", "xray:GetSamplingTargets"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,5 +93,56 @@ def test_module_entry_point(demo_root: Path) -> None:
         check=False,
         cwd=REPO_ROOT,
     )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outputs"]["greeting"] == "hello"
+
+
+# The optional dependencies (the `policy`, `function` and `test` extras) made unimportable, as on the base install
+# (`pip install -e .`: pulumi and pulumi-aws only).
+HIDE_OPTIONAL_DEPENDENCIES = """
+import importlib.abc, runpy, sys
+
+OPTIONAL = {"pulumi_policy", "jsonschema", "boto3", "botocore", "moto", "aws_lambda_powertools"}
+
+
+class OptionalDependencyBlocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] in OPTIONAL:
+            raise ImportError(f"{name} is not part of the base install")
+        return None
+
+
+sys.meta_path.insert(0, OptionalDependencyBlocker())
+"""
+RUN_PREFLIGHT = 'sys.argv = ["preflight", *sys.argv[1:]]\nrunpy.run_module("preflight", run_name="__main__")\n'
+
+
+def run_on_the_base_install(code: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE ARGUMENTS` from the repository root with the optional dependencies hidden."""
+    return subprocess.run(  # noqa: S603 - the interpreter running the tests, fixed arguments
+        [sys.executable, "-c", HIDE_OPTIONAL_DEPENDENCIES + code, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+
+
+@pytest.mark.parametrize("module", ["pulumi_policy", "jsonschema", "boto3"])
+def test_the_optional_dependencies_are_really_hidden(module: str) -> None:
+    result = run_on_the_base_install(f"import {module}")
+    assert result.returncode != 0
+    assert f"{module} is not part of the base install" in result.stderr
+
+
+def test_every_command_registers_on_the_base_install() -> None:
+    result = run_on_the_base_install(RUN_PREFLIGHT, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "{preview,gate,plan,deploy}" in result.stdout
+
+
+def test_preview_runs_on_the_base_install(demo_root: Path) -> None:
+    result = run_on_the_base_install(RUN_PREFLIGHT, "preview", "--program", str(demo_root), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["outputs"]["greeting"] == "hello"

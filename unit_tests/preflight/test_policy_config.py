@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -89,3 +90,10 @@ def test_invalid_configuration_is_an_error_naming_the_policy(user: dict[str, Any
 def test_a_required_property_cannot_be_dropped() -> None:
     with pytest.raises(PolicyConfigError, match="retention: \\(root\\): 'days' is a required property"):
         reconcile(info(default=False), {})
+
+
+def test_without_jsonschema_the_gate_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes `import jsonschema` raise ImportError, as on the base install.
+    monkeypatch.setitem(sys.modules, "jsonschema", None)
+    with pytest.raises(PolicyConfigError, match=r"needs jsonschema: install the project's `policy` extra"):
+        reconcile(info(), {})
