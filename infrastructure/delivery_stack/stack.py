@@ -181,6 +181,13 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
         "stage_name": api.stage.stage_name,
         "api_key_id": api.api_key.id,
         "web_acl_arn": api.web_acl.arn,
+        # Every log group of the region under a key ending in `log_group_name` (the function's is in `functions`):
+        # the integration suite's posture check finds them by that suffix.
+        "api_access_log_group_name": api.access_log_group.name,
+        "api_execution_log_group_name": api.execution_log_group.name,
+        "waf_log_group_name": api.waf_log_group.name,
+        "flow_log_group_name": network.flow_log_group.name,
+        "deployer_log_group_name": deployer.log_group.name,
         "log_delivery_streams": {key: delivery.stream.name for key, delivery in log_deliveries.items()},
     }
     return RegionDeployment(ctx, storage, functions, monitoring, deployer, outputs)
@@ -220,6 +227,7 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
     )
     return {
         "pipeline_name": pipeline.pipeline.name,
+        "build_log_group_name": pipeline.build_log_group.name,
         "pipeline_source": pipeline.source_location,
         "budget_name": budget.budget.name,
         "audit_replication": [f"{source} -> {destination}" for source, destination in pairs],
@@ -236,6 +244,8 @@ def build_stack() -> None:
     shared = connect_regions(deployments, stack)
     regional_outputs = {deployment.context.region: deployment.outputs for deployment in deployments}
     regional_outputs[config.primary_region]["pipeline_name"] = shared["pipeline_name"]
+    # The build project's log group lives in the primary region with the pipeline.
+    regional_outputs[config.primary_region]["build_log_group_name"] = shared["build_log_group_name"]
     pulumi.export("primary_region", config.primary_region)
     pulumi.export("regions", regional_outputs)
     pulumi.export("pipeline_name", shared["pipeline_name"])

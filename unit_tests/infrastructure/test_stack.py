@@ -118,6 +118,33 @@ def test_outputs_name_everything_an_operator_needs_per_region(capture: Capture) 
         }
 
 
+def _names_under_keys_ending_with(outputs: object, suffix: str) -> set[str]:
+    """String outputs whose key ends with `suffix`, and list entries under `suffix` + "s", at any depth."""
+    found: set[str] = set()
+    if isinstance(outputs, dict):
+        for key, value in outputs.items():
+            if key.endswith(suffix) and isinstance(value, str):
+                found.add(value)
+            elif key.endswith(suffix + "s") and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+            else:
+                found |= _names_under_keys_ending_with(value, suffix)
+    elif isinstance(outputs, list):
+        for value in outputs:
+            found |= _names_under_keys_ending_with(value, suffix)
+    return found
+
+
+def test_every_log_group_of_a_region_is_named_in_its_outputs(up_three: Capture) -> None:
+    """The integration suite's posture check reads every `*log_group_name(s)` output of a region: a log group the
+    outputs leave out would escape its retention and encryption check."""
+    for region, outputs in up_three.outputs["regions"].items():
+        groups = [g for g in up_three.of_type("aws:cloudwatch/logGroup:LogGroup") if up_three.region_of(g) == region]
+        registered = {group.inputs["name"] for group in groups}
+        assert len(registered) == len(groups) >= 5
+        assert _names_under_keys_ending_with(outputs, "log_group_name") == registered, region
+
+
 def test_outputs_are_real_values_under_up(up_three: Capture) -> None:
     outputs = up_three.outputs["regions"]["ap-southeast-2"]
     function = outputs["functions"]["pipeline"]

@@ -54,6 +54,11 @@ ACCESS_LOG_FORMAT = {
 }
 
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+# WAF delivers logs only to CloudWatch log groups whose name starts with this prefix.
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+# Headers WAF must not write to its logs: the caller's API key, and the body signature (useless without the body,
+# but it has no place in logs either). WAF compares header names case-insensitively.
+WAF_REDACTED_HEADERS = ("x-api-key", "x-signature-sha256")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class Route:
     path: str
     method: str
     api_key_required: bool
+    # Request parameters the method declares (`method.request.querystring.deep`). All optional: a required one missing
+    # would get API Gateway's 400 where the function answers with its envelope (see VALIDATE_REQUEST_BODY).
+    parameters: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -73,9 +81,15 @@ ROUTES = (
     Route("pipeline", "POST", api_key_required=True),
     # Browsers send preflight without custom headers, so OPTIONS never needs the key.
     Route("pipeline", "OPTIONS", api_key_required=False),
-    Route("health", "GET", api_key_required=False),
+    Route("health", "GET", api_key_required=False, parameters=("method.request.querystring.deep",)),
     Route("health", "OPTIONS", api_key_required=False),
 )
+
+
+# Every method validates its request parameters at API Gateway. Bodies are validated by the function, not by a request
+# model: API Gateway's own 400 "Invalid request body" would pre-empt the function's contract (401 for a bad signature
+# before any body check, 422 naming each invalid field in the error envelope), see docs/functions.md.
+VALIDATE_REQUEST_BODY = False
 
 
 def execute_api_source_arn(partition: str, region: str, account: str, api_id: str, route: Route) -> str:
@@ -118,6 +132,7 @@ class Api(pulumi.ComponentResource):
     integrations: dict[str, aws.apigateway.Integration]
     permissions: dict[str, aws.lambda_.Permission]
     gateway_responses: list[aws.apigateway.Response]
+    request_validator: aws.apigateway.RequestValidator
     deployment: aws.apigateway.Deployment
     access_log_group: aws.cloudwatch.LogGroup
     execution_log_group: aws.cloudwatch.LogGroup
@@ -128,6 +143,8 @@ class Api(pulumi.ComponentResource):
     usage_plan_key: aws.apigateway.UsagePlanKey
     web_acl: aws.wafv2.WebAcl
     web_acl_association: aws.wafv2.WebAclAssociation
+    waf_log_group: aws.cloudwatch.LogGroup
+    waf_logging: aws.wafv2.WebAclLoggingConfiguration
     error_rate_alarm: aws.cloudwatch.MetricAlarm
     latency_alarm: aws.cloudwatch.MetricAlarm
 
@@ -150,7 +167,7 @@ class Api(pulumi.ComponentResource):
         self._gateway_responses()
         self._stage(args.key)
         self._usage_plan()
-        self._waf()
+        self._waf(args.key)
         self._alarms(args.alert_topic)
         self.register_outputs(
             {
@@ -159,6 +176,7 @@ class Api(pulumi.ComponentResource):
                 "stage_name": self.stage.stage_name,
                 "api_key_id": self.api_key.id,
                 "web_acl_arn": self.web_acl.arn,
+                "waf_log_group_name": self.waf_log_group.name,
             }
         )
 
@@ -179,6 +197,14 @@ class Api(pulumi.ComponentResource):
             )
             for path in dict.fromkeys(route.path for route in ROUTES)
         }
+        self.request_validator = aws.apigateway.RequestValidator(
+            f"{self._base}-request-validator",
+            rest_api=api.id,
+            name="parameters",
+            validate_request_parameters=True,
+            validate_request_body=VALIDATE_REQUEST_BODY,
+            opts=self._child,
+        )
         self.methods = {}
         self.integrations = {}
         self.permissions = {}
@@ -192,6 +218,8 @@ class Api(pulumi.ComponentResource):
                 # The function authenticates POST bodies by HMAC signature; the key meters and throttles callers.
                 authorization="NONE",
                 api_key_required=route.api_key_required,
+                request_parameters=dict.fromkeys(route.parameters, False) or None,
+                request_validator_id=self.request_validator.id,
                 opts=self._child,
             )
             self.methods[route.key] = method
@@ -245,12 +273,14 @@ class Api(pulumi.ComponentResource):
             method = self.methods[key]
             integration = self.integrations[key]
             identities += [method.id, method.api_key_required.apply(str), integration.id, integration.uri]
+            identities.append(method.request_validator_id.apply(str))
+        identities.append(self.request_validator.id)
         identities += [response.id for response in self.gateway_responses]
         return pulumi.Output.all(*identities).apply(lambda values: deployment_fingerprint([*route_spec, *values]))
 
     def _stage(self, key: aws.kms.Key) -> None:
         ctx = self._ctx
-        routes = [*self.methods.values(), *self.integrations.values()]
+        routes = [self.request_validator, *self.methods.values(), *self.integrations.values()]
         self.deployment = aws.apigateway.Deployment(
             f"{self._base}-deployment",
             rest_api=self.rest_api.id,
@@ -331,7 +361,7 @@ class Api(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _waf(self) -> None:
+    def _waf(self, key: aws.kms.Key) -> None:
         ctx = self._ctx
         acl_name = ctx.name("api-waf", "waf")
 
@@ -391,6 +421,27 @@ class Api(pulumi.ComponentResource):
             f"{self._base}-waf-association",
             resource_arn=self.stage.arn,
             web_acl_arn=self.web_acl.arn,
+            opts=self._child,
+        )
+        # CloudWatch Logs encrypts the group with the region key (the key policy admits the logs service for this
+        # account's log groups); WAF adds the log delivery resource policy for `aws-waf-logs-*` groups itself.
+        self.waf_log_group = aws.cloudwatch.LogGroup(
+            f"{self._base}-waf-logs",
+            name=f"{WAF_LOG_GROUP_PREFIX}{acl_name}",
+            retention_in_days=ctx.config.log_retention_days,
+            kms_key_id=key.arn,
+            opts=self._child,
+        )
+        self.waf_logging = aws.wafv2.WebAclLoggingConfiguration(
+            f"{self._base}-waf-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[self.waf_log_group.arn],
+            redacted_fields=[
+                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
+                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(name=header)
+                )
+                for header in WAF_REDACTED_HEADERS
+            ],
             opts=self._child,
         )
 

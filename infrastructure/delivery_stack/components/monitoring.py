@@ -177,6 +177,9 @@ class Monitoring(pulumi.ComponentResource):
                 actions=TOPIC_OWNER_ACTIONS,
                 resources=(topic_arn,),
                 principals={"AWS": ctx.arn("iam", "root", regional=False)},
+                # Redundant with the root principal, and said explicitly: only this account's principals manage the
+                # topic (Checkov CKV_AWS_385 reads an account principal without a condition as cross-account).
+                conditions={"StringEquals": {"aws:PrincipalAccount": ctx.account_id}},
             ),
             Statement(
                 sid="DenyInsecureTransport",

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from delivery_stack.components.api import ROUTES, STAGE_NAME, cors_gateway_origin, deployment_fingerprint
+from delivery_stack.components.api import (
+    ROUTES,
+    STAGE_NAME,
+    WAF_LOG_GROUP_PREFIX,
+    cors_gateway_origin,
+    deployment_fingerprint,
+)
 from delivery_stack.config import ConfigError, parse_config
 from preflight import Capture
 from preflight.capture import Registration
@@ -235,6 +241,54 @@ def test_waf_protects_the_stage(capture: Capture) -> None:
         if not capture.preview:
             assert association.inputs["resourceArn"] == stage.outputs["arn"]
             assert association.inputs["resourceArn"].endswith(f"/stages/{STAGE_NAME}")
+
+
+def test_each_web_acl_logs_to_an_encrypted_waf_log_group_with_the_standard_retention(capture: Capture) -> None:
+    """Checkov CKV2_AWS_31: every web ACL has a logging configuration, to a log group WAF accepts (`aws-waf-logs-`
+    prefix), encrypted with the region key, kept for the standard retention, with the API key header redacted."""
+    for region in _regions(capture):
+        acl = _one(capture, "aws:wafv2/webAcl:WebAcl", region)
+        logging = _one(capture, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", region)
+        (key,) = _in_region(capture, "aws:kms/key:Key", region)
+        assert logging.property_dependencies["resourceArn"] == [acl.urn]
+        (group_urn,) = logging.property_dependencies["logDestinationConfigs"]
+        group = capture.by_urn()[group_urn]
+        assert group.type == "aws:cloudwatch/logGroup:LogGroup"
+        assert capture.region_of(group) == region
+        assert group.inputs["name"].startswith(WAF_LOG_GROUP_PREFIX)
+        assert group.inputs["retentionInDays"] == 7
+        assert group.property_dependencies["kmsKeyId"] == [key.urn]
+        redacted = [field["singleHeader"]["name"] for field in logging.inputs["redactedFields"]]
+        assert "x-api-key" in redacted
+        if not capture.preview:
+            assert group.inputs["kmsKeyId"] == key.outputs["arn"]
+            assert logging.inputs["resourceArn"] == acl.outputs["arn"]
+            # WAF wants the bare log group ARN (no `:*` suffix).
+            assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+            assert not group.outputs["arn"].endswith(":*")
+
+
+def test_every_method_validates_its_parameters_and_leaves_bodies_to_the_function(capture: Capture) -> None:
+    """Checkov CKV2_AWS_53: each method names the API's request validator, which validates parameters only (a body
+    model would answer 400 before the function's 401/422 error envelope); the deployment redeploys on it."""
+    for region in _regions(capture):
+        (validator,) = _in_region(capture, "aws:apigateway/requestValidator:RequestValidator", region)
+        api = _one(capture, "aws:apigateway/restApi:RestApi", region)
+        deployment = _one(capture, DEPLOYMENT, region)
+        assert validator.property_dependencies["restApi"] == [api.urn]
+        assert validator.inputs["validateRequestParameters"] is True
+        assert validator.inputs["validateRequestBody"] is False
+        methods = {_route_key(m): m for m in _in_region(capture, METHOD, region)}
+        assert len(methods) == len(ROUTES)
+        for method in methods.values():
+            assert method.property_dependencies["requestValidatorId"] == [validator.urn]
+            assert "requestModels" not in method.inputs
+            if not capture.preview:
+                assert method.inputs["requestValidatorId"] == validator.id
+        assert methods["get-health"].inputs["requestParameters"] == {"method.request.querystring.deep": False}
+        assert "requestParameters" not in methods["post-pipeline"].inputs
+        assert validator.urn in deployment.property_dependencies["triggers"]
+        assert validator.urn in deployment.dependencies
 
 
 def test_api_alarms_watch_the_5xx_rate_and_p99_latency(capture: Capture) -> None:

@@ -47,6 +47,9 @@ def test_alert_topic_policy_admits_alarm_publishing_from_this_account_over_tls(u
         assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
         assert statements["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         assert statements["AccountManagesTopic"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert statements["AccountManagesTopic"]["Condition"] == {
+            "StringEquals": {"aws:PrincipalAccount": "123456789012"}
+        }
 
 
 def test_email_subscription_when_an_alert_email_is_configured(capture: Capture) -> None:
