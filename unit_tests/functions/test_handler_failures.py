@@ -30,6 +30,7 @@ class PutObjectCounter:
 
 
 def test_missing_bucket_sends_the_event_to_the_dlq_then_503(api: Api, moto_account: MotoAccount) -> None:
+    """Seed failure: "Missing error handling in Lambda handler": retries, then the DLQ, then a structured 503."""
     moto_account.delete_bucket()
     reply = api.post_event(pipeline_event())
     assert reply.status == 503

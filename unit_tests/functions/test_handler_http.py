@@ -31,6 +31,7 @@ def assert_envelope(reply_body: dict[str, object], code: str) -> None:
 
 
 def test_health_answers_version_and_region(api: Api) -> None:
+    """Seed failure: "No health check endpoint"."""
     reply = api.request("GET", "/health")
     assert reply.status == 200
     assert reply.body == {"status": "ok", "version": "0.1.0", "region": REGION}
@@ -174,6 +175,7 @@ def test_malformed_json_is_400(api: Api, body: bytes) -> None:
 
 
 def test_every_missing_field_is_named_in_one_422(api: Api) -> None:
+    """Seed failure: "Missing input validation in Lambda handler": every field is checked, each error named."""
     reply = api.post_event(body=b"{}")
     assert reply.status == 422
     assert_envelope(reply.body, "validation_failed")
