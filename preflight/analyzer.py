@@ -45,9 +45,6 @@ class PackError(Exception):
     """The policy pack could not be loaded, started or queried. The message carries what the pack printed."""
 
 
-# --- The pack's own description -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class PackSpec:
     """What PulumiPolicy.yaml says: the runtime, its virtualenv and the pack version."""
@@ -94,9 +91,6 @@ def load_pack_spec(directory: str | Path) -> PackSpec:
         version=str(version) if version is not None else "0.0.1",
         virtualenv=(root / virtualenv) if virtualenv else None,
     )
-
-
-# --- The engine service the pack may log to -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -153,9 +147,6 @@ class EngineServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self._server.stop(grace=None)
-
-
-# --- The pack process -----------------------------------------------------------------------------------------------
 
 
 class PackProcess:
@@ -285,9 +276,6 @@ class PackProcess:
         self.stop()
 
 
-# --- How the engine presents a program's resources ------------------------------------------------------------------
-
-
 def engine_urn(urn: str) -> str:
     """The URN the engine gives a resource: mocks qualify top-level types with the root stack's type, it does not."""
     head, separator, rest = urn.partition("::")
@@ -295,10 +283,6 @@ def engine_urn(urn: str) -> str:
         return urn
     project, separator, qualified = rest.partition("::")
     return f"{head}::{project}::{qualified.removeprefix(_MOCK_STACK_QUALIFIER)}" if separator else urn
-
-
-def _urn_name(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -447,9 +431,6 @@ def engine_resources(capture: Capture, config: Mapping[str, str]) -> list[Engine
             resource.provider = defaults[package]
         ordered.append(resource)
     return ordered
-
-
-# --- The analyzer client ------------------------------------------------------------------------------------------
 
 
 class AnalyzerClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,9 +11,19 @@ from typing import Any
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
-SIG_KEY = SECRET_SIG
 
 PROVIDER_PREFIX = "pulumi:providers:"
+
+
+def object_input(value: Any) -> dict[str, Any]:
+    """An object-typed input as a dict, {} when it is absent or not an object: provider inputs of object type arrive
+    JSON-encoded, resource inputs as objects."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,9 @@ class Capture:
         urn = resource.provider_urn
         if not urn:
             return None
-        return self.by_urn().get(urn)
+        # A capture lists providers first (the runner's order), so the scan stops after a few entries; indexing the
+        # whole capture on every call made each loop over its resources quadratic.
+        return next((candidate for candidate in self.resources if candidate.urn == urn), None)
 
     def region_of(self, resource: Registration) -> str | None:
         provider = self.provider_of(resource)

@@ -118,12 +118,16 @@ def _parse_entry(path: Path, index: int, entry: Any) -> Skip:
     return Skip(check, tuple(pattern.strip() for pattern in resources), reason.strip(), framework)
 
 
-def load_skips(path: Path) -> list[Skip]:
-    """The validated entries of the skip file; ReportError names the entry and the rule it breaks."""
+def _read_yaml(path: Path) -> Any:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ReportError(f"{path}: cannot be read as YAML: {exc}") from exc
+
+
+def load_skips(path: Path) -> list[Skip]:
+    """The validated entries of the skip file; ReportError names the entry and the rule it breaks."""
+    document = _read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("skips", []), list):
         raise ReportError(f"{path}: expected a mapping with a `skips:` list")
     skips = [_parse_entry(path, index, entry) for index, entry in enumerate(document.get("skips") or [])]
@@ -142,10 +146,7 @@ def load_unchecked_types(path: Path) -> dict[str, str]:
     A type missing from every check result is either genuinely unchecked or wrongly named by the export (which
     silently skips its checks); the list keeps the first kind written down so the second kind stands out.
     """
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ReportError(f"{path}: cannot be read as YAML: {exc}") from exc
+    document = _read_yaml(path)
     entries = document.get("unchecked_types") if isinstance(document, dict) else None
     if not isinstance(entries, dict):
         raise ReportError(f"{path}: expected a mapping with an `unchecked_types:` mapping of type -> reason")

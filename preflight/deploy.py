@@ -24,7 +24,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks
 
-from preflight.capture import SECRET_SIG, Capture
+from preflight.capture import SECRET_SIG, Capture, object_input
 from preflight.cli import EXIT_OK, add_program_arguments
 from preflight.mocks import MOCK_ACCOUNT_ID, MOCK_PARTITION, AwsLikeMocks
 from preflight.project import ProjectSpec, load_project
@@ -125,16 +125,6 @@ def unwrap_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap_secrets(v) for v in value]
     return value
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    """Provider inputs arrive JSON-encoded; resource inputs arrive as dicts."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int:
@@ -581,9 +571,9 @@ def code_archive(code: Any, program_dir: Path, handler_module: str) -> tuple[byt
                 archive.writestr(name, item.text)
                 continue
             path = getattr(item, "path", None)
-            if not isinstance(path, str) or not _resolve(path, program_dir).exists():
+            source = _resolve(path, program_dir) if isinstance(path, str) else None
+            if source is None or not source.exists():
                 continue
-            source = _resolve(path, program_dir)
             if isinstance(item, pulumi.FileAsset):
                 archive.write(source, name)
                 continue
@@ -625,20 +615,20 @@ def _lambda_function(c: Creation) -> Result:
     )
     lambda_client = c.client("lambda")
     created = lambda_client.create_function(**params)
-    if c.get("reservedConcurrentExecutions") is not None and _int(c.get("reservedConcurrentExecutions")) >= 0:
-        lambda_client.put_function_concurrency(
-            FunctionName=name, ReservedConcurrentExecutions=_int(c.get("reservedConcurrentExecutions"))
-        )
+    reserved = c.get("reservedConcurrentExecutions")
+    if reserved is not None and _int(reserved) >= 0:
+        lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=_int(reserved))
     arn = created["FunctionArn"]
+    version = created.get("Version", "$LATEST")
     c.record_function(FunctionCode(name, arn, c.region, handler, code_path))
     invoke = f"arn:{MOCK_PARTITION}:apigateway:{c.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
     return name, {
         "name": name,
         "arn": arn,
-        "qualifiedArn": f"{arn}:{created.get('Version', '$LATEST')}",
+        "qualifiedArn": f"{arn}:{version}",
         "invokeArn": invoke,
-        "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:{created.get('Version', '$LATEST')}"),
-        "version": created.get("Version", "$LATEST"),
+        "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:{version}"),
+        "version": version,
         "sourceCodeHash": created.get("CodeSha256"),
         "sourceCodeSize": float(created.get("CodeSize", 0)),
     }
@@ -992,9 +982,9 @@ class MotoDeployMocks(AwsLikeMocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ.startswith("pulumi:providers:"):
-            default_tags = _as_dict(args.inputs.get("defaultTags")).get("tags") or {}
+            default_tags = object_input(args.inputs.get("defaultTags")).get("tags") or {}
             with self._record_lock:
-                self._default_tags[f"{args.typ}::{args.name}"] = dict(default_tags)
+                self._default_tags[self.registered_provider_key(args)] = dict(default_tags)
             return super().new_resource(args)
         creator = CREATORS.get(args.typ)
         if creator is None:

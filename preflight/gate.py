@@ -185,6 +185,12 @@ def source_location(
     return None
 
 
+def _severity_name(severity: int) -> str:
+    """`low` .. `critical` for a PolicySeverity, "" for POLICY_SEVERITY_UNSPECIFIED."""
+    name = analyzer_pb2.PolicySeverity.Name(severity).removeprefix("POLICY_SEVERITY_").lower()
+    return "" if name == "unspecified" else name
+
+
 def _split_finding(message: str) -> tuple[str, str]:
     if message.endswith(")") and FINDING_MARKER in message:
         text, _, finding = message[:-1].rpartition(FINDING_MARKER)
@@ -220,11 +226,10 @@ class _ReportContext:
 
     def from_diagnostic(self, diagnostic: Any, default_urn: str) -> Violation:
         text, finding = _split_finding(_strip_description(diagnostic.message, diagnostic.description))
-        severity = analyzer_pb2.PolicySeverity.Name(diagnostic.severity).removeprefix("POLICY_SEVERITY_").lower()
         return self.violation(
             diagnostic.policyName,
             level_name(diagnostic.enforcementLevel),
-            "" if severity == "unspecified" else severity,
+            _severity_name(diagnostic.severity),
             diagnostic.urn or default_urn,
             text,
             finding=finding,
@@ -271,13 +276,12 @@ def policy_rules(info: analyzer_pb2.AnalyzerInfo, config: ReconciledConfig) -> l
     rules = []
     for policy in info.policies:
         entry = config.entries.get(policy.name)
-        severity = analyzer_pb2.PolicySeverity.Name(policy.severity).removeprefix("POLICY_SEVERITY_").lower()
         rules.append(
             PolicyRule(
                 name=policy.name,
                 description=policy.description,
                 enforcement_level=entry.enforcement_level if entry else level_name(policy.enforcementLevel),
-                severity="" if severity == "unspecified" else severity,
+                severity=_severity_name(policy.severity),
                 remediation=policy.remediation_steps,
                 tags=tuple(policy.tags),
                 url=policy.url,

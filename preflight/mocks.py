@@ -328,6 +328,11 @@ class AwsLikeMocks(mocks.Mocks):
             return ""
         return f"{parts[2].split('$')[-1]}::{parts[3]}"
 
+    @staticmethod
+    def registered_provider_key(args: mocks.MockResourceArgs) -> str:
+        """The `provider_key` of the provider `args` registers, for the resources that will reference it."""
+        return f"{args.typ}::{args.name}"
+
     def region_for(self, provider_ref: str) -> str:
         with self._lock:
             return self._regions.get(self.provider_key(provider_ref), DEFAULT_REGION)
@@ -339,7 +344,7 @@ class AwsLikeMocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ.startswith("pulumi:providers:"):
             region = args.inputs.get("region")
-            urn_hint = f"{args.typ}::{args.name}"
+            urn_hint = self.registered_provider_key(args)
             with self._lock:
                 self._regions[urn_hint] = region if isinstance(region, str) else DEFAULT_REGION
             return (None if self.preview else _uuid(urn_hint)), dict(args.inputs)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, Registration
+from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, Registration, object_input
 from preflight.tf_types import snake_case, terraform_type
 
 TERRAFORM_VERSION = "1.9.8"
@@ -289,25 +289,27 @@ class _Exported:
     def address(self) -> str:
         return f"{self.tf_type}.{self.name}"
 
+    @functools.cached_property
+    def reference_targets(self) -> dict[str, str]:
+        """Value -> `<address>.<attribute>` for the string attributes a dependent input may have taken from this one.
+
+        Cached: a resource many others depend on (a key, a role) is looked up once per dependent property.
+        """
+        reg = self.registration
+        schema = resource_schema(reg.type, self.tf_type) or {}
+        candidates: list[tuple[str, Any]] = [("id", reg.id)]
+        for wire_name in sorted(reg.outputs, key=lambda k: (k not in _PREFERRED_ATTRIBUTES, k)):
+            spec = schema.get(wire_name)
+            candidates.append((spec.name if spec else snake_case(wire_name), _plain(reg.outputs[wire_name])))
+        targets: dict[str, str] = {}
+        for attribute, value in candidates:
+            if isinstance(value, str) and len(value) >= 3 and value not in targets:
+                targets[value] = f"{self.address}.{attribute}"
+        return targets
+
 
 # Output attributes tried first when a dependent value is matched to the resource it came from.
 _PREFERRED_ATTRIBUTES = ("id", "arn", "name")
-
-
-def _reference_targets(exported: _Exported) -> dict[str, str]:
-    """Value -> `<address>.<attribute>` for the string attributes a dependent input may have taken from this one."""
-    reg = exported.registration
-    schema = resource_schema(reg.type, exported.tf_type) or {}
-    candidates: list[tuple[str, Any]] = [("id", reg.id)]
-    outputs = {**reg.outputs}
-    for wire_name in sorted(outputs, key=lambda k: (k not in _PREFERRED_ATTRIBUTES, k)):
-        spec = schema.get(wire_name)
-        candidates.append((spec.name if spec else snake_case(wire_name), _plain(outputs[wire_name])))
-    targets: dict[str, str] = {}
-    for attribute, value in candidates:
-        if isinstance(value, str) and len(value) >= 3 and value not in targets:
-            targets[value] = f"{exported.address}.{attribute}"
-    return targets
 
 
 def _link(value: Any, targets: dict[str, str]) -> tuple[Any, Any]:
@@ -367,7 +369,7 @@ def _add_references(item: _Exported, by_urn: dict[str, _Exported]) -> None:
             continue
         targets: dict[str, str] = {}
         for dep in deps:
-            for value, target in _reference_targets(dep).items():
+            for value, target in dep.reference_targets.items():
                 targets.setdefault(value, target)
         new_value, expression = _link(item.values[attribute], targets)
         if new_value is None:
@@ -384,14 +386,10 @@ def _provider_key(provider: Registration | None) -> str:
 
 
 def _default_tags(provider: Registration | None) -> dict[str, Any]:
-    """The provider's `defaultTags.tags` (provider inputs arrive as JSON-encoded strings)."""
-    raw = provider.inputs.get("defaultTags") if provider is not None else None
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            return {}
-    tags = _plain(raw).get("tags") if isinstance(raw, dict) else None
+    """The provider's `defaultTags.tags`."""
+    if provider is None:
+        return {}
+    tags = _plain(object_input(provider.inputs.get("defaultTags"))).get("tags")
     return tags if isinstance(tags, dict) else {}
 
 

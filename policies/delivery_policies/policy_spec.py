@@ -217,14 +217,31 @@ def _settle(
         not_applicable(evaluation.not_applicable_reason)
 
 
+def _evaluate(spec: PolicySpec, config: Mapping[str, Any] | None, check: Callable[[Evaluation], None]) -> Evaluation:
+    """Run `check` on a fresh evaluation; an unknown value it read leaves the evaluation undecided."""
+    evaluation = Evaluation(spec.effective_config(config))
+    try:
+        check(evaluation)
+    except UnknownValueError as error:
+        evaluation.undecided_by(error)
+    return evaluation
+
+
 def build_policy(spec: PolicySpec, exemptions: Exemptions) -> Policy:
     """The pulumi_policy object for `spec`, mandatory by default, honouring `exemptions`."""
-    tags = spec.tags
-    config_schema = (
-        PolicyConfigSchema(properties={key: dict(value) for key, value in spec.config_properties.items()})
-        if spec.config_properties
-        else None
-    )
+    declared: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "enforcement_level": EnforcementLevel.MANDATORY,
+        "config_schema": (
+            PolicyConfigSchema(properties={key: dict(value) for key, value in spec.config_properties.items()})
+            if spec.config_properties
+            else None
+        ),
+        "severity": spec.severity,
+        "tags": spec.tags,
+        "remediation_steps": spec.remediation,
+    }
 
     if spec.scope == "resource":
         resource_check: ResourceCheck = spec.check
@@ -235,11 +252,7 @@ def build_policy(spec: PolicySpec, exemptions: Exemptions) -> Policy:
             if types is not None and args.resource_type not in types:
                 return
             subject = view_of_args(args)
-            evaluation = Evaluation(spec.effective_config(args.get_config()))
-            try:
-                resource_check(subject, evaluation)
-            except UnknownValueError as error:
-                evaluation.undecided_by(error)
+            evaluation = _evaluate(spec, args.get_config(), lambda found: resource_check(subject, found))
             _settle(
                 spec,
                 evaluation,
@@ -249,26 +262,13 @@ def build_policy(spec: PolicySpec, exemptions: Exemptions) -> Policy:
                 subject=subject,
             )
 
-        return ResourceValidationPolicy(
-            name=spec.name,
-            description=spec.description,
-            validate=validate_resource,
-            enforcement_level=EnforcementLevel.MANDATORY,
-            config_schema=config_schema,
-            severity=spec.severity,
-            tags=tags,
-            remediation_steps=spec.remediation,
-        )
+        return ResourceValidationPolicy(validate=validate_resource, **declared)
 
     stack_check: StackCheck = spec.check
 
     def validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        evaluation = Evaluation(spec.effective_config(args.get_config()))
         resources = [view_of_stack_resource(resource) for resource in args.resources]
-        try:
-            stack_check(resources, evaluation)
-        except UnknownValueError as error:
-            evaluation.undecided_by(error)
+        evaluation = _evaluate(spec, args.get_config(), lambda found: stack_check(resources, found))
         _settle(
             spec,
             evaluation,
@@ -278,13 +278,4 @@ def build_policy(spec: PolicySpec, exemptions: Exemptions) -> Policy:
             subject=None,
         )
 
-    return StackValidationPolicy(
-        name=spec.name,
-        description=spec.description,
-        validate=validate_stack,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=config_schema,
-        severity=spec.severity,
-        tags=tags,
-        remediation_steps=spec.remediation,
-    )
+    return StackValidationPolicy(validate=validate_stack, **declared)
