@@ -27,7 +27,8 @@ STAGE = "aws:apigateway/stage:Stage"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 FUNCTION = "aws:lambda/function:Function"
 ACCOUNT = "123456789012"
-DOC = REPO_ROOT / "docs" / "infrastructure-network-api-cicd.md"
+# How an administrator enables API Gateway's account-level CloudWatch role is documented in the README.
+README = REPO_ROOT / "README.md"
 RAW_CONFIG = {"regions": ["eu-west-1"], "owner": "team", "costCenter": "cc-1", "allowedOrigins": ["https://a.example"]}
 
 
@@ -175,7 +176,7 @@ def test_no_api_gateway_account_resource(capture: Capture) -> None:
     """Seed failure: "API Gateway account settings resource may conflict": the account-wide CloudWatch role is set
     once by an administrator (documented), never by a stack."""
     assert not capture.of_type("aws:apigateway/account:Account")
-    text = DOC.read_text(encoding="utf-8")
+    text = README.read_text(encoding="utf-8")
     assert "aws apigateway update-account" in text
     assert "path=/cloudwatchRoleArn" in text
 
