@@ -135,21 +135,25 @@ def _as_mapping(key: str, value: Any) -> dict[str, Any]:
     return value
 
 
-def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
+def _number(value: Any) -> float | None:
+    """`value` as a float when it is a number or a numeric string (never a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
     try:
-        number = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+        return float(value)
     except ValueError:
-        number = None
+        return None
+
+
+def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
+    number = _number(value)
     if number is None or not number.is_integer() or not minimum <= number <= maximum:
         raise ConfigError(key, value, f"a whole number from {minimum} to {maximum}")
     return int(number)
 
 
 def _as_float(key: str, value: Any, minimum: float, maximum: float) -> float:
-    try:
-        number = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-    except ValueError:
-        number = None
+    number = _number(value)
     if number is None or math.isnan(number) or not minimum <= number <= maximum:
         raise ConfigError(key, value, f"a number from {minimum:g} to {maximum:g}")
     return number

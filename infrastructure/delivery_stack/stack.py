@@ -10,9 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from delivery_stack.components.api import API_FUNCTION, Api, ApiArgs
-from delivery_stack.components.budget import BUDGETS_SERVICE, BudgetArgs, CostBudget, budget_publisher
+from delivery_stack.components.budget import BudgetArgs, CostBudget, budget_publisher
 from delivery_stack.components.cicd import (
-    EVENTS_SERVICE,
     DeliveryPipeline,
     DeliveryPipelineArgs,
     RegionDeployer,
@@ -75,7 +74,8 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
     # the primary region EventBridge (pipeline failures) and Budgets publish too, each for its one source ARN.
     scoped_publishers: list[TopicPublisher] = [*failure_publishers(ctx), budget_publisher(ctx)] if is_primary else []
     alert_publishers = DEFAULT_ALERT_PUBLISHERS
-    key_publishers = (*alert_publishers, EVENTS_SERVICE, BUDGETS_SERVICE) if is_primary else alert_publishers
+    # The key admits every publisher's service, derived from the publishers so the two lists cannot drift apart.
+    key_publishers = (*alert_publishers, *dict.fromkeys(publisher.service for publisher in scoped_publishers))
 
     storage = Storage(
         ctx.logical("storage"),
@@ -136,11 +136,9 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
     )
 
     dashboard_widgets = [
-        widget
-        for key, function in functions.items()
-        for widget in function_widgets(ctx, function, monitoring.function_alarms[key])
+        *[function_widgets(ctx, function, monitoring.function_alarms[key]) for key, function in functions.items()],
+        api.widgets(),
     ]
-    dashboard_widgets += api.widgets()
     # The pipeline (built after every region, in the primary) deploys this region's functions through it.
     deployer = RegionDeployer(
         ctx.logical("deployer"),

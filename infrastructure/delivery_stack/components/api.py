@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from delivery_stack.components.loggroup import encrypted_log_group
 from delivery_stack.components.monitoring import PERIOD_SECONDS, RateAlarmSpec, rate_alarm
 from delivery_stack.context import RegionContext
 
@@ -289,20 +290,16 @@ class Api(pulumi.ComponentResource):
             triggers={"redeployment": self._redeployment_trigger()},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*routes, *self.gateway_responses]),
         )
-        self.access_log_group = aws.cloudwatch.LogGroup(
-            f"{self._base}-access-logs",
-            name=f"/aws/apigateway/{self.api_name}/{STAGE_NAME}/access",
-            retention_in_days=ctx.config.log_retention_days,
-            kms_key_id=key.arn,
-            opts=self._child,
+        self.access_log_group = encrypted_log_group(
+            f"{self._base}-access-logs", ctx, f"/aws/apigateway/{self.api_name}/{STAGE_NAME}/access", key, self._child
         )
         # API Gateway writes execution logs to this exact name; created here so it is encrypted and expires.
-        self.execution_log_group = aws.cloudwatch.LogGroup(
+        self.execution_log_group = encrypted_log_group(
             f"{self._base}-execution-logs",
-            name=self.rest_api.id.apply(lambda api_id: f"API-Gateway-Execution-Logs_{api_id}/{STAGE_NAME}"),
-            retention_in_days=ctx.config.log_retention_days,
-            kms_key_id=key.arn,
-            opts=self._child,
+            ctx,
+            self.rest_api.id.apply(lambda api_id: f"API-Gateway-Execution-Logs_{api_id}/{STAGE_NAME}"),
+            key,
+            self._child,
         )
         self.stage = aws.apigateway.Stage(
             f"{self._base}-stage",
@@ -425,12 +422,8 @@ class Api(pulumi.ComponentResource):
         )
         # CloudWatch Logs encrypts the group with the region key (the key policy admits the logs service for this
         # account's log groups); WAF adds the log delivery resource policy for `aws-waf-logs-*` groups itself.
-        self.waf_log_group = aws.cloudwatch.LogGroup(
-            f"{self._base}-waf-logs",
-            name=f"{WAF_LOG_GROUP_PREFIX}{acl_name}",
-            retention_in_days=ctx.config.log_retention_days,
-            kms_key_id=key.arn,
-            opts=self._child,
+        self.waf_log_group = encrypted_log_group(
+            f"{self._base}-waf-logs", ctx, f"{WAF_LOG_GROUP_PREFIX}{acl_name}", key, self._child
         )
         self.waf_logging = aws.wafv2.WebAclLoggingConfiguration(
             f"{self._base}-waf-logging",
@@ -495,8 +488,8 @@ class Api(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def widgets(self) -> list[pulumi.Output[dict[str, Any]]]:
-        """The API's dashboard widgets, each built once the alarm ARNs and the web ACL name have resolved."""
+    def widgets(self) -> pulumi.Output[list[dict[str, Any]]]:
+        """The API's dashboard widgets, built once the alarm ARNs and the web ACL name have resolved."""
         region = self._ctx.region
         api_dims = ["ApiName", self.api_name, "Stage", STAGE_NAME]
 
@@ -557,9 +550,4 @@ class Api(pulumi.ComponentResource):
                 },
             ]
 
-        widgets = pulumi.Output.all(self.error_rate_alarm.arn, self.latency_alarm.arn, self.web_acl.name).apply(build)
-        return [widgets.apply(functools.partial(_widget, index=index)) for index in range(4)]
-
-
-def _widget(widgets: list[dict[str, Any]], index: int) -> dict[str, Any]:
-    return widgets[index]
+        return pulumi.Output.all(self.error_rate_alarm.arn, self.latency_alarm.arn, self.web_acl.name).apply(build)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
+from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, objects_arn
+from delivery_stack.components.loggroup import encrypted_log_group, log_group_write_statement
 from delivery_stack.components.monitoring import TopicPublisher, count_alarm
 from delivery_stack.context import RegionContext
 from delivery_stack.packaging import DEFAULT_BUILD_ROOT, REPO_ROOT
@@ -89,21 +90,8 @@ def failure_publishers(context: RegionContext) -> list[TopicPublisher]:
     ]
 
 
-def _objects(bucket: aws.s3.Bucket, prefix: str = "") -> pulumi.Output[str]:
-    return bucket.arn.apply(lambda arn: f"{arn}/{prefix}*")
-
-
-def _log_statement(group: aws.cloudwatch.LogGroup) -> Statement:
-    return Statement(
-        sid="WriteOwnBuildLogs",
-        actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-        resources=(group.arn, group.arn.apply(lambda arn: f"{arn}:*")),
-    )
-
-
 def _codebuild_project(
     resource_name: str,
-    context: RegionContext,
     project_name: str,
     *,
     buildspec: str,
@@ -146,16 +134,57 @@ def _codebuild_project(
     )
 
 
+def _codebuild_role(
+    resource_name: str,
+    context: RegionContext,
+    role_name: str,
+    *,
+    log_group: aws.cloudwatch.LogGroup,
+    statements: Sequence[Statement],
+    description: str,
+    opts: pulumi.ResourceOptions,
+) -> ServiceRole:
+    """A CodeBuild project's service role: it writes its own build logs, and does exactly `statements` besides."""
+    return ServiceRole(
+        resource_name,
+        ServiceRoleArgs(
+            context=context,
+            role_name=role_name,
+            trusted_service="codebuild.amazonaws.com",
+            statements=[log_group_write_statement("WriteOwnBuildLogs", log_group), *statements],
+            description=description,
+        ),
+        opts=opts,
+    )
+
+
+def _failed_builds_alarm(
+    resource_name: str,
+    *,
+    alarm_name: str,
+    description: str,
+    project: aws.codebuild.Project,
+    alert_topic: aws.sns.Topic,
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    """Alarms on any failed build of `project` (a failed build or deployment always needs a look)."""
+    return count_alarm(
+        resource_name,
+        alarm_name=alarm_name,
+        description=description,
+        namespace="AWS/CodeBuild",
+        metric_name="FailedBuilds",
+        statistic="Sum",
+        dimensions={"ProjectName": project.name},
+        alarm_actions=[alert_topic.arn],
+        opts=opts,
+    )
+
+
 def _project_log_group(
     resource_name: str, context: RegionContext, project_name: str, key: aws.kms.Key, opts: pulumi.ResourceOptions
 ) -> aws.cloudwatch.LogGroup:
-    return aws.cloudwatch.LogGroup(
-        resource_name,
-        name=f"/aws/codebuild/{project_name}",
-        retention_in_days=context.config.log_retention_days,
-        kms_key_id=key.arn,
-        opts=opts,
-    )
+    return encrypted_log_group(resource_name, context, f"/aws/codebuild/{project_name}", key, opts)
 
 
 @dataclass(frozen=True)
@@ -177,6 +206,7 @@ class RegionDeployer(pulumi.ComponentResource):
     """
 
     target: RegionDeployerArgs
+    project_name: str
     log_group: aws.cloudwatch.LogGroup
     role: ServiceRole
     project: aws.codebuild.Project
@@ -190,34 +220,30 @@ class RegionDeployer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.project_name = ctx.name("deploy", "codebuild")
         self.log_group = _project_log_group(f"{name}-logs", ctx, self.project_name, target.key, child)
-        self.role = ServiceRole(
+        self.role = _codebuild_role(
             f"{name}-deploy",
-            ServiceRoleArgs(
-                context=ctx,
-                role_name=ctx.name("deploy-build", "iam_role"),
-                trusted_service="codebuild.amazonaws.com",
-                statements=[
-                    _log_statement(self.log_group),
-                    Statement(
-                        sid="ReadBuildArtifact",
-                        actions=("s3:GetObject", "s3:GetObjectVersion"),
-                        resources=(_objects(target.artifacts_bucket),),
-                    ),
-                    Statement(sid="DecryptBuildArtifact", actions=("kms:Decrypt",), resources=(target.key.arn,)),
-                    # Exactly the functions this region runs: the deployer can change nothing else.
-                    Statement(
-                        sid="UpdateRegionFunctions",
-                        actions=("lambda:UpdateFunctionCode", "lambda:GetFunctionConfiguration"),
-                        resources=tuple(function.arn for function in target.functions.values()),
-                    ),
-                ],
-                description=f"Deploys the built function packages to {ctx.region}",
-            ),
+            ctx,
+            ctx.name("deploy-build", "iam_role"),
+            log_group=self.log_group,
+            statements=[
+                Statement(
+                    sid="ReadBuildArtifact",
+                    actions=("s3:GetObject", "s3:GetObjectVersion"),
+                    resources=(objects_arn(target.artifacts_bucket.arn),),
+                ),
+                Statement(sid="DecryptBuildArtifact", actions=("kms:Decrypt",), resources=(target.key.arn,)),
+                # Exactly the functions this region runs: the deployer can change nothing else.
+                Statement(
+                    sid="UpdateRegionFunctions",
+                    actions=("lambda:UpdateFunctionCode", "lambda:GetFunctionConfiguration"),
+                    resources=tuple(function.arn for function in target.functions.values()),
+                ),
+            ],
+            description=f"Deploys the built function packages to {ctx.region}",
             opts=child,
         )
         self.project = _codebuild_project(
             f"{name}-project",
-            ctx,
             self.project_name,
             buildspec=DEPLOYSPEC_PATH,
             role=self.role,
@@ -227,15 +253,12 @@ class RegionDeployer(pulumi.ComponentResource):
             variables={"TARGET_REGION": ctx.region},
             opts=child,
         )
-        self.failed_builds_alarm = count_alarm(
+        self.failed_builds_alarm = _failed_builds_alarm(
             f"{name}-failed-builds",
             alarm_name=ctx.name("deploy-failed-builds", "alarm"),
             description=f"{self.project_name}: a deployment to {ctx.region} failed",
-            namespace="AWS/CodeBuild",
-            metric_name="FailedBuilds",
-            statistic="Sum",
-            dimensions={"ProjectName": self.project.name},
-            alarm_actions=[target.alert_topic.arn],
+            project=self.project,
+            alert_topic=target.alert_topic,
             opts=child,
         )
         self.register_outputs({"project_name": self.project.name})
@@ -252,6 +275,7 @@ class DeliveryPipelineArgs:
 class DeliveryPipeline(pulumi.ComponentResource):
     """Source (S3) -> Build once -> Deploy per region; failures go to the alert topic and raise alarms."""
 
+    build_project_name: str
     build_log_group: aws.cloudwatch.LogGroup
     build_role: ServiceRole
     build_project: aws.codebuild.Project
@@ -293,42 +317,38 @@ class DeliveryPipeline(pulumi.ComponentResource):
     def _build(self, primary: RegionDeployer) -> None:
         ctx = self._ctx
         self._source_bucket = primary.target.artifacts_bucket
-        project_name = ctx.name("build", "codebuild")
+        self.build_project_name = project_name = ctx.name("build", "codebuild")
         self.build_log_group = _project_log_group(
             f"{self._base}-build-logs", ctx, project_name, primary.target.key, self._child
         )
-        self.build_role = ServiceRole(
+        self.build_role = _codebuild_role(
             f"{self._base}-build",
-            ServiceRoleArgs(
-                context=ctx,
-                role_name=ctx.name("pipeline-build", "iam_role"),
-                trusted_service="codebuild.amazonaws.com",
-                statements=[
-                    _log_statement(self.build_log_group),
-                    # The artifacts bucket holds only this pipeline's source upload and artifacts.
-                    Statement(
-                        sid="ReadSourceWriteBuildArtifact",
-                        actions=("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                        resources=(_objects(primary.target.artifacts_bucket),),
-                    ),
-                    Statement(
-                        sid="LocateArtifactsBucket",
-                        actions=("s3:GetBucketLocation", "s3:GetBucketAcl"),
-                        resources=(primary.target.artifacts_bucket.arn,),
-                    ),
-                    Statement(
-                        sid="UseArtifactKey",
-                        actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
-                        resources=(primary.target.key.arn,),
-                    ),
-                ],
-                description="Runs buildspec.yml: the unit tests and the function packages",
-            ),
+            ctx,
+            ctx.name("pipeline-build", "iam_role"),
+            log_group=self.build_log_group,
+            statements=[
+                # The artifacts bucket holds only this pipeline's source upload and artifacts.
+                Statement(
+                    sid="ReadSourceWriteBuildArtifact",
+                    actions=("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                    resources=(objects_arn(primary.target.artifacts_bucket.arn),),
+                ),
+                Statement(
+                    sid="LocateArtifactsBucket",
+                    actions=("s3:GetBucketLocation", "s3:GetBucketAcl"),
+                    resources=(primary.target.artifacts_bucket.arn,),
+                ),
+                Statement(
+                    sid="UseArtifactKey",
+                    actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+                    resources=(primary.target.key.arn,),
+                ),
+            ],
+            description="Runs buildspec.yml: the unit tests and the function packages",
             opts=self._child,
         )
         self.build_project = _codebuild_project(
             f"{self._base}-build-project",
-            ctx,
             project_name,
             buildspec=BUILDSPEC_PATH,
             role=self.build_role,
@@ -338,15 +358,12 @@ class DeliveryPipeline(pulumi.ComponentResource):
             variables={"PIP_DISABLE_PIP_VERSION_CHECK": "1"},
             opts=self._child,
         )
-        self.build_failed_alarm = count_alarm(
+        self.build_failed_alarm = _failed_builds_alarm(
             f"{self._base}-build-failed-builds",
             alarm_name=ctx.name("build-failed-builds", "alarm"),
             description=f"{project_name}: the pipeline's build (unit tests or packaging) failed",
-            namespace="AWS/CodeBuild",
-            metric_name="FailedBuilds",
-            statistic="Sum",
-            dimensions={"ProjectName": self.build_project.name},
-            alarm_actions=[primary.target.alert_topic.arn],
+            project=self.build_project,
+            alert_topic=primary.target.alert_topic,
             opts=self._child,
         )
 
@@ -363,7 +380,7 @@ class DeliveryPipeline(pulumi.ComponentResource):
                     Statement(
                         sid="ReadSourceUpload",
                         actions=("s3:GetObject", "s3:GetObjectVersion"),
-                        resources=(_objects(primary.target.artifacts_bucket, "source/"),),
+                        resources=(objects_arn(primary.target.artifacts_bucket.arn, "source/"),),
                     ),
                     Statement(
                         sid="InspectArtifactBuckets",
@@ -373,7 +390,7 @@ class DeliveryPipeline(pulumi.ComponentResource):
                     Statement(
                         sid="ReadWriteArtifactStores",
                         actions=("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                        resources=tuple(_objects(deployer.target.artifacts_bucket) for deployer in targets),
+                        resources=tuple(objects_arn(deployer.target.artifacts_bucket.arn) for deployer in targets),
                     ),
                     Statement(
                         sid="UseArtifactStoreKeys",
@@ -521,7 +538,7 @@ class DeliveryPipeline(pulumi.ComponentResource):
 
     def _failure_notifications(self, primary: RegionDeployer, targets: Sequence[RegionDeployer]) -> None:
         ctx = self._ctx
-        project_names = [ctx.name("build", "codebuild"), *[deployer.project_name for deployer in targets]]
+        project_names = [self.build_project_name, *[deployer.project_name for deployer in targets]]
         patterns = {
             pipeline_failure_rule_name(ctx): (
                 "pipeline",

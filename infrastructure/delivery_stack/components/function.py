@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
+from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, objects_arn
+from delivery_stack.components.loggroup import encrypted_log_group, log_group_write_statement
 from delivery_stack.context import RegionContext
 from delivery_stack.packaging import HANDLER, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, FunctionPackage
 
@@ -48,16 +49,12 @@ def function_statements(
 ) -> list[Statement]:
     """What the function's code and runtime do, each on exactly the resource it does it to."""
     statements = [
-        Statement(
-            sid="WriteOwnLogGroup",
-            actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-            resources=(log_group.arn, log_group.arn.apply(lambda arn: f"{arn}:*")),
-        ),
+        log_group_write_statement("WriteOwnLogGroup", log_group),
         # The handler writes each record once with a conditional put (If-None-Match) and never reads it back.
         Statement(
             sid="WriteAuditRecords",
             actions=("s3:PutObject",),
-            resources=(audit_bucket.arn.apply(lambda arn: f"{arn}/{AUDIT_PREFIX}*"),),
+            resources=(objects_arn(audit_bucket.arn, AUDIT_PREFIX),),
         ),
         # The deep health check's HeadBucket is authorised as s3:ListBucket on the bucket.
         Statement(sid="CheckAuditBucket", actions=("s3:ListBucket",), resources=(audit_bucket.arn,)),
@@ -109,13 +106,7 @@ class DeliveryFunction(pulumi.ComponentResource):
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             opts=child,
         )
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=log_group_name(self.function_name),
-            retention_in_days=config.log_retention_days,
-            kms_key_id=args.key.arn,
-            opts=child,
-        )
+        self.log_group = encrypted_log_group(f"{name}-logs", ctx, log_group_name(self.function_name), args.key, child)
         in_vpc = args.subnet_ids is not None
         self.role = ServiceRole(
             f"{name}-exec",

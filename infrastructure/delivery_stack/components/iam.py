@@ -147,6 +147,33 @@ def policy_document(statements: Sequence[Statement], kind: PolicyKind = "identit
     )
 
 
+def objects_arn(bucket_arn: pulumi.Output[str], prefix: str = "") -> pulumi.Output[str]:
+    """The ARN pattern of a bucket's objects below `prefix` (all its objects with no prefix)."""
+    return bucket_arn.apply(lambda arn: f"{arn}/{prefix}*")
+
+
+def key_use_through_s3(
+    sid: str,
+    actions: Sequence[str],
+    *,
+    key_arn: pulumi.Input[str],
+    context: RegionContext,
+    bucket_arn: pulumi.Input[str],
+    objects: pulumi.Input[str],
+) -> Statement:
+    """`actions` on the key only when S3 in `context`'s region calls KMS for the bucket or the given objects."""
+    return Statement(
+        sid=sid,
+        actions=tuple(actions),
+        resources=(key_arn,),
+        conditions={
+            "StringEquals": {"kms:ViaService": context.service_endpoint("s3")},
+            # With an S3 Bucket Key the encryption context is the bucket itself, not the object.
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, objects]},
+        },
+    )
+
+
 def service_trust_statement(context: RegionContext, service: str) -> Statement:
     """`service` may assume the role, only on behalf of this account (no confused deputy from other accounts)."""
     return Statement(

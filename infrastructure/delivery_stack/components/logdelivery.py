@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, policy_document
+from delivery_stack.components.iam import (
+    ServiceRole,
+    ServiceRoleArgs,
+    Statement,
+    key_use_through_s3,
+    objects_arn,
+    policy_document,
+)
 from delivery_stack.context import RegionContext
 
 BUFFER_SIZE_MB = 5
@@ -49,6 +56,7 @@ class LogDelivery(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         prefix = delivery_prefix(args.source)
         bucket_arn = args.logs_bucket.arn
+        prefix_objects = objects_arn(bucket_arn, prefix)
         stream_name = ctx.name(f"{args.source}-logs", "firehose")
 
         # Firehose -> S3: write below the prefix, with the region key, through S3 only.
@@ -67,22 +75,15 @@ class LogDelivery(pulumi.ComponentResource):
                     Statement(
                         sid="WriteBelowPrefix",
                         actions=("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"),
-                        resources=(bucket_arn.apply(lambda arn: f"{arn}/{prefix}*"),),
+                        resources=(prefix_objects,),
                     ),
-                    Statement(
-                        sid="EncryptWithRegionKeyThroughS3",
-                        actions=("kms:GenerateDataKey", "kms:Decrypt"),
-                        resources=(args.key.arn,),
-                        conditions={
-                            "StringEquals": {"kms:ViaService": ctx.service_endpoint("s3")},
-                            # The bucket uses an S3 Bucket Key, whose context is the bucket, not the object.
-                            "StringLike": {
-                                "kms:EncryptionContext:aws:s3:arn": [
-                                    bucket_arn,
-                                    bucket_arn.apply(lambda arn: f"{arn}/{prefix}*"),
-                                ]
-                            },
-                        },
+                    key_use_through_s3(
+                        "EncryptWithRegionKeyThroughS3",
+                        ("kms:GenerateDataKey", "kms:Decrypt"),
+                        key_arn=args.key.arn,
+                        context=ctx,
+                        bucket_arn=bucket_arn,
+                        objects=prefix_objects,
                     ),
                 ],
                 description=f"Firehose writes {args.source} logs to the logs bucket",
@@ -126,16 +127,17 @@ class LogDelivery(pulumi.ComponentResource):
                 "StringLike": {"aws:SourceArn": ctx.arn("logs", "*")},
             },
         )
+        subscription_role_name = ctx.name(f"{args.source}-logs-subscription", "iam_role")
         self.subscription_role = aws.iam.Role(
             f"{name}-subscription-role",
-            name=ctx.name(f"{args.source}-logs-subscription", "iam_role"),
+            name=subscription_role_name,
             description=f"CloudWatch Logs sends {args.source} logs to {stream_name}",
             assume_role_policy=policy_document([trust], "trust"),
             opts=child,
         )
         self.subscription_policy = aws.iam.RolePolicy(
             f"{name}-subscription-policy",
-            name=f"{ctx.name(f'{args.source}-logs-subscription', 'iam_role')}-least-privilege",
+            name=f"{subscription_role_name}-least-privilege",
             role=self.subscription_role.id,
             policy=policy_document(
                 [

@@ -284,8 +284,8 @@ class Monitoring(pulumi.ComponentResource):
 
 def function_widgets(
     context: RegionContext, function: DeliveryFunction, alarms: FunctionAlarmSet
-) -> list[pulumi.Output[dict[str, Any]]]:
-    """The dashboard widgets of one function, each a dict built only after its names and ARNs resolved."""
+) -> pulumi.Output[list[dict[str, Any]]]:
+    """The dashboard widgets of one function, built only after its names and ARNs resolved."""
     region = context.region
 
     def build(resolved: list[str]) -> list[dict[str, Any]]:
@@ -356,12 +356,7 @@ def function_widgets(
             {"type": "alarm", "properties": {"title": f"{function_name}: alarms", "alarms": alarm_arns}},
         ]
 
-    widgets = pulumi.Output.all(function.function.name, function.dlq.name, *[a.arn for a in alarms.all]).apply(build)
-
-    def widget(index: int) -> pulumi.Output[dict[str, Any]]:
-        return widgets.apply(lambda items: items[index])
-
-    return [widget(index) for index in range(5)]
+    return pulumi.Output.all(function.function.name, function.dlq.name, *[a.arn for a in alarms.all]).apply(build)
 
 
 def layout(widgets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -382,12 +377,13 @@ def layout(widgets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class DashboardArgs:
     context: RegionContext
-    # Widget dicts (CloudWatch dashboard body syntax, without position) or Outputs resolving to them.
-    widgets: Sequence[pulumi.Input[Mapping[str, Any]]]
+    # Groups of widgets in dashboard order (one per function, the API's), each a list of widget dicts (CloudWatch
+    # dashboard body syntax, without position) or an Output resolving to one.
+    widgets: Sequence[pulumi.Input[Sequence[Mapping[str, Any]]]]
 
 
 class Dashboard(pulumi.ComponentResource):
-    """The region's one dashboard; its body is JSON serialised after every widget resolved."""
+    """The region's one dashboard; its body is JSON serialised after every group of widgets resolved."""
 
     dashboard: aws.cloudwatch.Dashboard
 
@@ -395,7 +391,9 @@ class Dashboard(pulumi.ComponentResource):
         if not args.widgets:
             raise ValueError(f"{name}: a dashboard needs at least one widget")
         super().__init__("delivery:monitoring:Dashboard", name, None, args.context.component_options(opts))
-        body = pulumi.Output.all(*args.widgets).apply(lambda resolved: json.dumps({"widgets": layout(resolved)}))
+        body = pulumi.Output.all(*args.widgets).apply(
+            lambda groups: json.dumps({"widgets": layout([widget for group in groups for widget in group])})
+        )
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args.context.name("dashboard", "dashboard"),

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from delivery_stack.components.iam import ANYONE, ServiceRole, ServiceRoleArgs, Statement, policy_document
+from delivery_stack.components.loggroup import encrypted_log_group, log_group_write_statement
 from delivery_stack.config import NatMode
 from delivery_stack.context import RegionContext
 from delivery_stack.providers import invoke_options
@@ -29,6 +30,7 @@ from delivery_stack.providers import invoke_options
 FUNCTION_INTERFACE_SERVICES = ("secretsmanager", "sqs")
 AZ_COUNT = 2
 HTTPS = 443
+SecurityGroupRule = aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule
 # One-minute aggregation: the same cost as ten minutes, and a rejected connection shows up while it still matters.
 FLOW_LOG_AGGREGATION_SECONDS = 60
 # What the function does with S3 (audit records, the deep health check's HeadBucket).
@@ -83,7 +85,7 @@ class Network(pulumi.ComponentResource):
     endpoint_security_group: aws.ec2.SecurityGroup
     s3_endpoint: aws.ec2.VpcEndpoint
     interface_endpoints: dict[str, aws.ec2.VpcEndpoint]
-    security_group_rules: list[aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule]
+    security_group_rules: list[SecurityGroupRule]
     flow_log_group: aws.cloudwatch.LogGroup
     flow_log_role: ServiceRole
     flow_log: aws.ec2.FlowLog
@@ -197,29 +199,47 @@ class Network(pulumi.ComponentResource):
             opts=self._child,
         )
         self.security_group_rules = [
-            aws.vpc.SecurityGroupIngressRule(
-                f"{self._base}-endpoint-in-from-function",
-                security_group_id=self.endpoint_security_group.id,
-                description="HTTPS from the function",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
+            self._https_rule(
+                aws.vpc.SecurityGroupIngressRule,
+                "endpoint-in-from-function",
+                self.endpoint_security_group,
+                "HTTPS from the function",
                 referenced_security_group_id=self.function_security_group.id,
-                tags=self._name_tag("endpoint-in-from-function"),
-                opts=self._child,
             ),
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._base}-function-out-to-endpoints",
-                security_group_id=self.function_security_group.id,
-                description="HTTPS to the interface endpoints",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
+            self._https_rule(
+                aws.vpc.SecurityGroupEgressRule,
+                "function-out-to-endpoints",
+                self.function_security_group,
+                "HTTPS to the interface endpoints",
                 referenced_security_group_id=self.endpoint_security_group.id,
-                tags=self._name_tag("function-out-to-endpoints"),
-                opts=self._child,
             ),
         ]
+
+    def _https_rule(
+        self,
+        rule_type: type[SecurityGroupRule],
+        suffix: str,
+        group: aws.ec2.SecurityGroup,
+        description: str,
+        *,
+        referenced_security_group_id: pulumi.Input[str] | None = None,
+        prefix_list_id: pulumi.Input[str] | None = None,
+        cidr_ipv4: str | None = None,
+    ) -> SecurityGroupRule:
+        """One rule of `group` for TCP 443 to or from its one peer: a security group, a prefix list or a CIDR."""
+        return rule_type(
+            f"{self._base}-{suffix}",
+            security_group_id=group.id,
+            description=description,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            referenced_security_group_id=referenced_security_group_id,
+            prefix_list_id=prefix_list_id,
+            cidr_ipv4=cidr_ipv4,
+            tags=self._name_tag(suffix),
+            opts=self._child,
+        )
 
     def _endpoints(self, interface_services: Sequence[str]) -> None:
         ctx = self._ctx
@@ -242,16 +262,12 @@ class Network(pulumi.ComponentResource):
             opts=self._child,
         )
         self.security_group_rules.append(
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._base}-function-out-to-s3",
-                security_group_id=self.function_security_group.id,
-                description="HTTPS to S3 through the gateway endpoint",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
+            self._https_rule(
+                aws.vpc.SecurityGroupEgressRule,
+                "function-out-to-s3",
+                self.function_security_group,
+                "HTTPS to S3 through the gateway endpoint",
                 prefix_list_id=self.s3_endpoint.prefix_list_id,
-                tags=self._name_tag("function-out-to-s3"),
-                opts=self._child,
             )
         )
         self.interface_endpoints = {
@@ -331,29 +347,20 @@ class Network(pulumi.ComponentResource):
             )
         # With a way out, the function may open HTTPS connections anywhere (still nothing may connect in).
         self.security_group_rules.append(
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._base}-function-out-via-nat",
-                security_group_id=self.function_security_group.id,
-                description="HTTPS to the internet through the NAT gateway",
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
+            self._https_rule(
+                aws.vpc.SecurityGroupEgressRule,
+                "function-out-via-nat",
+                self.function_security_group,
+                "HTTPS to the internet through the NAT gateway",
                 cidr_ipv4="0.0.0.0/0",
-                tags=self._name_tag("function-out-via-nat"),
-                opts=self._child,
             )
         )
 
     def _flow_logs(self, key: aws.kms.Key) -> None:
         ctx = self._ctx
-        self.flow_log_group = aws.cloudwatch.LogGroup(
-            f"{self._base}-flow-logs",
-            name=f"/aws/vpc/{ctx.name('vpc')}/flow-logs",
-            retention_in_days=ctx.config.log_retention_days,
-            kms_key_id=key.arn,
-            opts=self._child,
+        self.flow_log_group = encrypted_log_group(
+            f"{self._base}-flow-logs", ctx, f"/aws/vpc/{ctx.name('vpc')}/flow-logs", key, self._child
         )
-        group_arn = self.flow_log_group.arn
         self.flow_log_role = ServiceRole(
             f"{self._base}-flow-logs",
             ServiceRoleArgs(
@@ -361,10 +368,8 @@ class Network(pulumi.ComponentResource):
                 role_name=ctx.name("flow-logs", "iam_role"),
                 trusted_service="vpc-flow-logs.amazonaws.com",
                 statements=[
-                    Statement(
-                        sid="WriteFlowLogGroup",
-                        actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-                        resources=(group_arn, group_arn.apply(lambda arn: f"{arn}:*")),
+                    log_group_write_statement(
+                        "WriteFlowLogGroup", self.flow_log_group, extra_actions=("logs:DescribeLogStreams",)
                     )
                 ],
                 description=f"VPC flow logs of {ctx.name('vpc')} into its log group",
@@ -376,7 +381,7 @@ class Network(pulumi.ComponentResource):
             vpc_id=self.vpc.id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=group_arn,
+            log_destination=self.flow_log_group.arn,
             iam_role_arn=self.flow_log_role.role.arn,
             max_aggregation_interval=FLOW_LOG_AGGREGATION_SECONDS,
             tags=self._name_tag("flow-log"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
+from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, key_use_through_s3, objects_arn
 from delivery_stack.context import RegionContext
 
 
@@ -54,9 +54,7 @@ class AuditReplication(pulumi.ComponentResource):
         source, destination = args.source, args.destination
         ctx = args.context
         src_arn, dst_arn = source.bucket.arn, destination.bucket.arn
-
-        def objects(arn: pulumi.Output[str]) -> pulumi.Output[str]:
-            return arn.apply(lambda value: f"{value}/*")
+        src_objects, dst_objects = objects_arn(src_arn), objects_arn(dst_arn)
 
         self.role = ServiceRole(
             f"{name}-replication",
@@ -77,31 +75,28 @@ class AuditReplication(pulumi.ComponentResource):
                             "s3:GetObjectVersionAcl",
                             "s3:GetObjectVersionTagging",
                         ),
-                        resources=(objects(src_arn),),
+                        resources=(src_objects,),
                     ),
                     Statement(
                         sid="WriteReplicas",
                         actions=("s3:ReplicateObject", "s3:ReplicateTags"),
-                        resources=(objects(dst_arn),),
+                        resources=(dst_objects,),
                     ),
-                    Statement(
-                        sid="DecryptWithSourceKey",
-                        actions=("kms:Decrypt",),
-                        resources=(source.key.arn,),
-                        conditions={
-                            "StringEquals": {"kms:ViaService": source.context.service_endpoint("s3")},
-                            # With an S3 Bucket Key the encryption context is the bucket itself.
-                            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [src_arn, objects(src_arn)]},
-                        },
+                    key_use_through_s3(
+                        "DecryptWithSourceKey",
+                        ("kms:Decrypt",),
+                        key_arn=source.key.arn,
+                        context=source.context,
+                        bucket_arn=src_arn,
+                        objects=src_objects,
                     ),
-                    Statement(
-                        sid="EncryptWithDestinationKey",
-                        actions=("kms:Encrypt", "kms:GenerateDataKey"),
-                        resources=(destination.key.arn,),
-                        conditions={
-                            "StringEquals": {"kms:ViaService": destination.context.service_endpoint("s3")},
-                            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [dst_arn, objects(dst_arn)]},
-                        },
+                    key_use_through_s3(
+                        "EncryptWithDestinationKey",
+                        ("kms:Encrypt", "kms:GenerateDataKey"),
+                        key_arn=destination.key.arn,
+                        context=destination.context,
+                        bucket_arn=dst_arn,
+                        objects=dst_objects,
                     ),
                 ],
                 description=f"S3 replicates {ctx.region} audit records to {destination.context.region}",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ANYONE, Statement, policy_document
+from delivery_stack.components.iam import ANYONE, Statement, objects_arn, policy_document
 from delivery_stack.context import RegionContext
 
 # Services that encrypt and decrypt with the key on behalf of this account's principals (`kms:ViaService`).
@@ -198,7 +198,7 @@ class SecureBucket(pulumi.ComponentResource):
             effect="Deny",
             principals=ANYONE,
             actions=("s3:*",),
-            resources=(self.bucket.arn, self.bucket.arn.apply(lambda arn: f"{arn}/*")),
+            resources=(self.bucket.arn, objects_arn(self.bucket.arn)),
             conditions={"Bool": {"aws:SecureTransport": "false"}},
         )
         self.policy = aws.s3.BucketPolicy(
