@@ -9,6 +9,8 @@ Run it before `pulumi preview/up` (or `nox -s build`); the program itself never 
 from __future__ import annotations
 
 import argparse
+import compileall
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -32,8 +34,8 @@ _NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "
 
 
 def pip_install_command(requirements: Path, target: Path) -> list[str]:
-    """pip, asked for wheels that run on the Lambda runtime rather than on this machine; no bytecode (the runtime
-    compiles what it imports, and .pyc files would change the package hash on every build)."""
+    """pip, asked for wheels that run on the Lambda runtime rather than on this machine. pip would compile with this
+    machine's interpreter (bytecode the runtime ignores); precompile() does it afterwards when the versions match."""
     return [
         sys.executable, "-m", "pip", "install",
         "--requirement", str(requirements),
@@ -60,14 +62,36 @@ def run_checked(command: Sequence[str]) -> None:
     subprocess.run(list(command), check=True)  # noqa: S603 - a fixed pip command line, no shell
 
 
+def precompile(build_dir: Path, interpreter: tuple[int, int] | None = None) -> bool:
+    """Write bytecode for the whole package when this interpreter is the runtime's Python, else nothing.
+
+    Lambda's /var/task is read-only, so the runtime cannot cache what it compiles: without shipped bytecode every cold
+    start recompiles Powertools and pydantic. Bytecode is tagged with the interpreter that wrote it (cpython-312), so
+    only the runtime's own version helps; `unchecked-hash` keeps the files identical from build to build (no
+    timestamps), so the package hash changes only when the code does. The pipeline's build runs on the runtime's
+    Python; a local build on another version ships source only, as before.
+    """
+    version = interpreter or (sys.version_info.major, sys.version_info.minor)
+    if ".".join(map(str, version)) != LAMBDA_PYTHON_VERSION:
+        print(f"not precompiling: Python {version[0]}.{version[1]} is not the runtime's {LAMBDA_PYTHON_VERSION}")
+        return False
+    compiled = compileall.compile_dir(
+        str(build_dir), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    if not compiled:
+        raise RuntimeError(f"bytecode compilation failed under {build_dir}")
+    return True
+
+
 def build_function(package: FunctionPackage, run: Runner = run_checked) -> Path:
-    """Rebuild `package.build_dir` from scratch: dependencies first, then the source on top."""
+    """Rebuild `package.build_dir` from scratch: dependencies first, then the source on top, then bytecode."""
     if package.build_dir.exists():
         shutil.rmtree(package.build_dir)
     package.build_dir.mkdir(parents=True)
     if has_requirements(package.requirements):
         run(pip_install_command(package.requirements, package.build_dir))
     shutil.copytree(package.source_dir, package.build_dir, ignore=_NOT_SHIPPED, dirs_exist_ok=True)
+    precompile(package.build_dir)
     return package.build_dir
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import build_functions
 import pytest
-from build_functions import build_function, has_requirements, main, pip_install_command
+from build_functions import build_function, has_requirements, main, pip_install_command, precompile
 
 from delivery_stack.packaging import FunctionPackage
 
@@ -101,3 +101,27 @@ def test_the_default_runner_fails_loudly(tmp_path: Path) -> None:
 
     with pytest.raises(subprocess.CalledProcessError):
         build_functions.run_checked([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_bytecode_is_shipped_for_the_runtimes_python_and_is_reproducible(tmp_path: Path) -> None:
+    """Lambda's /var/task is read-only: without shipped bytecode every cold start recompiles the dependencies."""
+    package = tmp_path / "pkg"
+    (package / "lib").mkdir(parents=True)
+    (package / "lib" / "module.py").write_text("VALUE = 1\n")
+    runtime = tuple(int(part) for part in build_functions.LAMBDA_PYTHON_VERSION.split("."))
+    assert precompile(package, interpreter=(runtime[0], runtime[1]))
+    (first,) = (package / "lib" / "__pycache__").glob("module.*.pyc")
+    content = first.read_bytes()
+    # unchecked-hash bytecode: flags word 0b01 (hash-based, not checked), no source timestamp.
+    assert int.from_bytes(content[4:8], "little") == 1
+    assert precompile(package, interpreter=(runtime[0], runtime[1]))
+    assert first.read_bytes() == content
+
+
+def test_no_bytecode_from_another_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "module.py").write_text("VALUE = 1\n")
+    assert not precompile(package, interpreter=(3, 1))
+    assert not list(package.rglob("*.pyc"))
+    assert "not precompiling" in capsys.readouterr().out

@@ -111,3 +111,11 @@ def test_spec_paths_are_files_at_the_repository_root() -> None:
     for path in (BUILDSPEC_PATH, DEPLOYSPEC_PATH):
         assert Path(path).name == path
         assert (REPO_ROOT / path).is_file()
+
+
+def test_the_build_runs_on_the_lambda_runtimes_python() -> None:
+    """The build ships bytecode only when it runs on the runtime's Python (Lambda cannot cache what it compiles)."""
+    from delivery_stack.packaging import LAMBDA_PYTHON_VERSION
+
+    spec = _spec(BUILDSPEC_PATH)
+    assert str(spec["phases"]["install"]["runtime-versions"]["python"]) == LAMBDA_PYTHON_VERSION
