@@ -17,7 +17,6 @@ nox.options.error_on_missing_interpreters = False
 nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
 
 PYTHON = "3.11"
-LAYERED_DIRS = ["infrastructure", "policies", "functions", "preflight", "unit_tests", "integration_tests", "noxfile.py"]
 
 
 @nox.session(python=PYTHON)

@@ -9,7 +9,6 @@ import runpy
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -179,7 +178,3 @@ def run_program(
         outputs=monitor.stack_outputs,
         stack_urn=monitor.stack_urn,
     )
-
-
-def program_path(project: ProjectSpec) -> Path:
-    return project.main

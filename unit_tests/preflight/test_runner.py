@@ -114,12 +114,6 @@ def test_custom_mocks_are_used(demo_root: Path) -> None:
     assert ":210987654321:" in topic.outputs["arn"]
 
 
-def test_program_path_is_the_main_directory(demo_root: Path) -> None:
-    from preflight.runner import program_path
-
-    assert program_path(load_project(demo_root, "dev")) == (demo_root / "program").resolve()
-
-
 BETWEEN_RUNS_SCRIPT = """
 import sys
 import pulumi
