@@ -20,6 +20,7 @@ from unit_tests.functions.support import (
     SECRET_NAME,
     SIGNING_KEY,
     Api,
+    FakeClock,
     LogCapture,
     MotoAccount,
 )
@@ -99,6 +100,14 @@ def moto_account(clean_environment: None, monkeypatch: pytest.MonkeyPatch) -> It
 @pytest.fixture
 def api(moto_account: MotoAccount) -> Api:
     return Api()
+
+
+@pytest.fixture
+def clock(moto_account: MotoAccount) -> FakeClock:
+    """The clock the handler times its secret cache, circuits and receipt stamps on; it moves only when told."""
+    fake = FakeClock()
+    entrypoint.reset(clock=fake)
+    return fake
 
 
 @pytest.fixture

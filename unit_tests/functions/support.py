@@ -23,6 +23,19 @@ QUEUE = "pipeline-dlq-test"
 SECRET_NAME = "pipeline-signing-test"
 
 
+class FakeClock:
+    """A clock (seconds since the epoch) that only moves when a test moves it."""
+
+    def __init__(self, seconds: float = 1_750_000_000.0) -> None:
+        self.seconds = seconds
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+
+
 @dataclass(frozen=True)
 class FakeLambdaContext:
     """The attributes of the Lambda context object the handler and Powertools read."""

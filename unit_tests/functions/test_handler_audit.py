@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.parameters import base as parameters_base
 from botocore.stub import Stubber
 
 from pipeline_api import entrypoint
@@ -17,6 +14,7 @@ from pipeline_api.errors import DependencyError
 from unit_tests.functions.support import (
     SIGNING_KEY,
     Api,
+    FakeClock,
     LogCapture,
     MotoAccount,
     expected_event_id,
@@ -34,13 +32,13 @@ def test_record_is_written_under_the_date_partitioned_key(api: Api, moto_account
     assert moto_account.audit_keys() == [f"events/2025/03/05/{event_id}.json"]
 
 
-def test_record_holds_the_event_and_where_it_came_from(api: Api, moto_account: MotoAccount) -> None:
+def test_record_holds_the_event_and_where_it_came_from(api: Api, moto_account: MotoAccount, clock: FakeClock) -> None:
+    clock.seconds = 1_741_064_400.25
     event = pipeline_event(
         commitSha="ABCDEF0123456789ABCDEF0123456789ABCDEF01", occurredAt="2025-03-04T05:06:07.5+00:00"
     )
     api.post_event(event)
     record = moto_account.audit_record(moto_account.audit_keys()[0])
-    received_at = record.pop("receivedAt")
     assert record == {
         "schemaVersion": 1,
         "eventId": expected_event_id("web-app", "exec-0001", "build", "SUCCEEDED"),
@@ -53,8 +51,9 @@ def test_record_holds_the_event_and_where_it_came_from(api: Api, moto_account: M
         "details": {"durationSeconds": 42, "runner": "linux"},
         "requestId": "apigw-request-1",
         "source": {"sourceIp": "203.0.113.7", "apiKeyId": "key-123", "userAgent": "pipeline-bot/1.0"},
+        # The handler's clock at receipt, in UTC.
+        "receivedAt": "2025-03-04T05:00:00.250Z",
     }
-    assert datetime.fromisoformat(received_at.replace("Z", "+00:00")).tzinfo is not None
 
 
 def test_record_is_encrypted_with_the_buckets_kms_key(api: Api, moto_account: MotoAccount) -> None:
@@ -148,54 +147,36 @@ class GetSecretValueCounter:
         self.calls += 1
 
 
-class MovableClock(datetime):
-    """datetime whose now() can be moved forward, for the Powertools parameters cache."""
-
-    offset = timedelta()
-
-    @classmethod
-    def now(cls, tz: Any = None) -> MovableClock:  # type: ignore[override]
-        return super().now(tz) + cls.offset  # type: ignore[return-value]
-
-
-@pytest.fixture
-def parameters_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[MovableClock]]:
-    """The clock the Powertools secret cache reads, under the test's control."""
-    monkeypatch.setattr(parameters_base, "datetime", MovableClock)
-    MovableClock.offset = timedelta()
-    yield MovableClock
-    MovableClock.offset = timedelta()
-
-
 def test_secret_is_read_once_per_ttl(
-    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, parameters_clock: type[MovableClock]
+    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     monkeypatch.setenv("SECRET_CACHE_SECONDS", "300")
-    entrypoint.reset(secretsmanager=moto_account.secretsmanager)
+    entrypoint.reset(clock=clock, secretsmanager=moto_account.secretsmanager)
     counter = GetSecretValueCounter(moto_account.secretsmanager)
 
     for execution in ("e1", "e2", "e3"):
         assert api.post_event(pipeline_event(executionId=execution)).status == 202
     assert counter.calls == 1
 
-    parameters_clock.offset = timedelta(seconds=299)
+    clock.advance(299)
     assert api.post_event(pipeline_event(executionId="e4")).status == 202
     assert counter.calls == 1
 
-    parameters_clock.offset = timedelta(seconds=301)
+    # The TTL counts from the read, not from the last use: at 300 s the cached key has expired.
+    clock.advance(1)
     assert api.post_event(pipeline_event(executionId="e5")).status == 202
+    assert counter.calls == 2
+    assert api.post_event(pipeline_event(executionId="e6")).status == 202
     assert counter.calls == 2
 
 
-def test_rotated_key_is_used_once_the_cache_expires(
-    api: Api, moto_account: MotoAccount, parameters_clock: type[MovableClock]
-) -> None:
+def test_rotated_key_is_used_once_the_cache_expires(api: Api, moto_account: MotoAccount, clock: FakeClock) -> None:
     assert api.post_event(pipeline_event(executionId="before")).status == 202
     rotated = "rotated-unit-test-key-not-a-secret"
     moto_account.secretsmanager.put_secret_value(SecretId=moto_account.secret_arn, SecretString=rotated)
     # Within the TTL the cached key still decides.
     assert api.post_event(pipeline_event(executionId="old-key")).status == 202
-    parameters_clock.offset = timedelta(seconds=301)
+    clock.advance(301)
     assert api.post_event(pipeline_event(executionId="stale"), key=SIGNING_KEY).status == 401
     assert api.post_event(pipeline_event(executionId="fresh"), key=rotated).status == 202
 

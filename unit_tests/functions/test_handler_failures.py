@@ -8,14 +8,13 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.circuit_breaker import base as circuit_base
 from botocore import endpoint as botocore_endpoint
 from botocore.exceptions import EndpointConnectionError
 
-from pipeline_api import circuits, entrypoint
+from pipeline_api import entrypoint
 from pipeline_api.aws_clients import client_config
 from pipeline_api.config import load_settings
-from unit_tests.functions.support import Api, LogCapture, MotoAccount, expected_event_id, pipeline_event
+from unit_tests.functions.support import Api, FakeClock, LogCapture, MotoAccount, expected_event_id, pipeline_event
 
 
 class PutObjectCounter:
@@ -91,21 +90,12 @@ def test_unexpected_error_is_500_without_detail(
     assert audit_record.build_audit_entry is not broken
 
 
-@pytest.fixture
-def circuit_clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """The clock the Powertools circuit breaker reads (whole seconds), under the test's control."""
-    now = {"seconds": 1_800_000_000}
-    monkeypatch.setattr(circuit_base.CircuitBreakerHandler, "_now", staticmethod(lambda: now["seconds"]))
-    monkeypatch.setattr(circuits, "clock", lambda: float(now["seconds"]))
-    return now
-
-
 def test_circuit_opens_after_repeated_failures_and_closes_after_the_cool_down(
-    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, circuit_clock: dict[str, int]
+    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     monkeypatch.setenv("CIRCUIT_FAILURE_THRESHOLD", "2")
     monkeypatch.setenv("CIRCUIT_COOLDOWN_SECONDS", "60")
-    entrypoint.reset(s3=moto_account.s3)
+    entrypoint.reset(clock=clock, s3=moto_account.s3)
     puts = PutObjectCounter(moto_account.s3)
     moto_account.delete_bucket()
 
@@ -123,22 +113,22 @@ def test_circuit_opens_after_repeated_failures_and_closes_after_the_cool_down(
 
     # After the cool-down one call probes the (recovered) bucket and closes the circuit.
     moto_account.s3.create_bucket(Bucket=moto_account.bucket)
-    circuit_clock["seconds"] += 61
+    clock.advance(61)
     assert api.post_event(pipeline_event(executionId="f4")).status == 202
     assert api.post_event(pipeline_event(executionId="f5")).status == 202
     assert puts.calls == 4
 
 
 def test_failed_probe_reopens_the_circuit(
-    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, circuit_clock: dict[str, int]
+    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     monkeypatch.setenv("CIRCUIT_FAILURE_THRESHOLD", "1")
     monkeypatch.setenv("CIRCUIT_COOLDOWN_SECONDS", "60")
-    entrypoint.reset(s3=moto_account.s3)
+    entrypoint.reset(clock=clock, s3=moto_account.s3)
     puts = PutObjectCounter(moto_account.s3)
     moto_account.delete_bucket()
     assert api.post_event(pipeline_event(executionId="g1")).status == 503
-    circuit_clock["seconds"] += 61
+    clock.advance(61)
     assert api.post_event(pipeline_event(executionId="g2")).status == 503
     assert api.post_event(pipeline_event(executionId="g3")).status == 503
     assert puts.calls == 2

@@ -3,12 +3,14 @@
 Powertools ships a DynamoDB store for sharing circuit state across execution environments. This stack has no table
 for it, and one dependency per function needs no fleet-wide agreement: each execution environment keeps its own
 circuit here, which still stops it hammering a failing dependency for the cool-down.
+
+Powertools' breaker and store read the wall clock themselves (`datetime.now()`); the subclasses here read the clock
+they are given instead, so the cool-down is measured on whatever clock the caller injects.
 """
 
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -17,8 +19,8 @@ from aws_lambda_powertools.utilities.circuit_breaker import (
     CircuitBreakerConfig,
     CircuitBreakerOpenError,
     CircuitTransition,
-    circuit_breaker,
 )
+from aws_lambda_powertools.utilities.circuit_breaker.base import CircuitBreakerHandler
 from aws_lambda_powertools.utilities.circuit_breaker.persistence.base import (
     CircuitBreakerExistingLockError,
     CircuitBreakerPersistenceLayer,
@@ -30,16 +32,42 @@ from pipeline_api.errors import DependencyError
 
 ResultT = TypeVar("ResultT")
 
-# The wall clock, as Powertools' breaker reads it (seconds since the epoch); a name of its own so tests can move it.
-clock: Callable[[], float] = time.time
-
 
 class InMemoryCircuitStore(CircuitBreakerPersistenceLayer):
-    """Circuit records in this execution environment's memory, with the same election rule as the DynamoDB store."""
+    """Circuit records in this execution environment's memory, with the same election rule as the DynamoDB store;
+    times (probe leases, expiry stamps) come from `clock` (seconds since the epoch)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
         super().__init__()
+        self._clock = clock
         self._records: dict[str, CircuitStateRecord] = {}
+
+    def _durable_ttl(self, name: str) -> int:
+        return int(self._clock()) + self._settings_for(name).recovery_timeout
+
+    # The records are in memory already: no second, wall-clock-timed cache in front of them.
+    def _save_to_cache(self, record: CircuitStateRecord) -> None:
+        return None
+
+    def _retrieve_from_cache(self, name: str) -> CircuitStateRecord | None:
+        return None
+
+    def try_acquire_half_open(self, name: str, owner: str, opened_at: int) -> bool:
+        # As Powertools' CircuitBreakerPersistenceLayer.try_acquire_half_open
+        # (aws_lambda_powertools/utilities/circuit_breaker/persistence/base.py), with the lease timed on the clock.
+        record = CircuitStateRecord(
+            name=name,
+            state=CircuitState.HALF_OPEN,
+            opened_at=opened_at,
+            half_open_owner=owner,
+            probe_lease_expiry=int(self._clock()) + self._settings_for(name).recovery_timeout,
+            expiry_timestamp=self._durable_ttl(name),
+        )
+        try:
+            self._put_record(record, condition="half_open", expected_opened_at=opened_at)
+        except CircuitBreakerExistingLockError:
+            return False
+        return True
 
     def _get_record(self, name: str) -> CircuitStateRecord | None:
         return self._records.get(name)
@@ -65,15 +93,17 @@ class InMemoryCircuitStore(CircuitBreakerPersistenceLayer):
 
 class Circuits:
     """One circuit per dependency: opens after `failure_threshold` consecutive DependencyErrors, stays open for
-    `cooldown_seconds`, then lets one call through to probe the dependency."""
+    `cooldown_seconds` of `clock` (seconds since the epoch), then lets one call through to probe the dependency."""
 
     def __init__(
         self,
         failure_threshold: int,
         cooldown_seconds: int,
+        clock: Callable[[], float],
         on_transition: Callable[[CircuitTransition], None] | None = None,
     ) -> None:
-        self._store = InMemoryCircuitStore()
+        self._clock = clock
+        self._store = InMemoryCircuitStore(clock)
         self._cooldown_seconds = cooldown_seconds
         self._on_transition = on_transition
         self._config = CircuitBreakerConfig(
@@ -90,20 +120,35 @@ class Circuits:
 
     def protect(self, dependency: str, call: Callable[..., ResultT]) -> Callable[..., ResultT]:
         """`call` guarded by the dependency's circuit; an open circuit raises CircuitBreakerOpenError."""
-        guard = circuit_breaker(
-            name=f"{dependency}#{self._suffix}",
-            persistence_store=self._store,
-            config=self._config,
-            on_transition=self._on_transition,
-        )
-        protected: Callable[..., ResultT] = guard(call)
+        name = f"{dependency}#{self._suffix}"
+        clock = self._clock
+
+        class ClockedHandler(CircuitBreakerHandler):
+            @staticmethod
+            def _now() -> int:
+                return int(clock())
+
+        def protected(*args: Any, **kwargs: Any) -> ResultT:
+            # What Powertools' `circuit_breaker` decorator does per call, with the handler reading `clock`.
+            handler = ClockedHandler(
+                function=call,
+                name=name,
+                config=self._config,
+                persistence_store=self._store,
+                on_transition=self._on_transition,
+                function_args=args,
+                function_kwargs=kwargs,
+            )
+            result: ResultT = handler.handle()
+            return result
+
         return protected
 
     def retry_after_seconds(self, error: BaseException | None) -> int:
         """Seconds until the circuit lets a call through again: the remaining cool-down when `error` is an open
         circuit, else the whole cool-down (the dependency just failed after the SDK's own retries)."""
         if isinstance(error, CircuitBreakerOpenError) and error.circuit and error.circuit.opened_at is not None:
-            remaining = error.circuit.opened_at + self._cooldown_seconds - clock()
+            remaining = error.circuit.opened_at + self._cooldown_seconds - self._clock()
             return max(1, math.ceil(remaining))
         return self._cooldown_seconds
 

@@ -42,14 +42,17 @@ def _log_transition(transition: CircuitTransition) -> None:
 
 
 class Dependencies:
-    """The signing secret, the audit bucket and the dead-letter queue, each created on first use."""
+    """The signing secret, the audit bucket and the dead-letter queue, each created on first use; the secret's cache
+    and the circuits' cool-downs are timed on `clock` (seconds since the epoch)."""
 
-    def __init__(self, settings: Settings, clients: AwsClients) -> None:
+    def __init__(self, settings: Settings, clients: AwsClients, clock: Callable[[], float]) -> None:
         self._settings = settings
         self._clients = clients
+        self._clock = clock
         self._circuits = Circuits(
             failure_threshold=settings.circuit_failure_threshold,
             cooldown_seconds=settings.circuit_cooldown_seconds,
+            clock=clock,
             on_transition=_log_transition,
         )
         self._guarded_signing_key = self._circuits.protect(SIGNING_SECRET, self._fetch_signing_key)
@@ -58,7 +61,7 @@ class Dependencies:
     @cached_property
     def _signing_key_source(self) -> SigningKeySource:
         return SigningKeySource(
-            self._clients.secretsmanager, self._settings.secret_arn, self._settings.secret_cache_seconds
+            self._clients.secretsmanager, self._settings.secret_arn, self._settings.secret_cache_seconds, self._clock
         )
 
     @cached_property

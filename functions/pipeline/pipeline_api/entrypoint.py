@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +37,18 @@ class _Misconfigured:
 
 _state: _Ready | _Misconfigured | None = None
 _client_overrides: dict[str, Any] = {}
+_clock: Callable[[], float] = time.time
 
 
-def reset(**client_overrides: Any) -> None:
+def reset(*, clock: Callable[[], float] = time.time, **client_overrides: Any) -> None:
     """Forget configuration, clients, caches and circuits: the next request behaves like a cold start.
 
-    Keyword arguments (s3, sqs, secretsmanager) replace those AWS clients with stubs. For tests and benchmarks.
+    `clock` (seconds since the epoch) replaces the wall clock for everything that expires; the other keyword arguments
+    (s3, sqs, secretsmanager) replace those AWS clients with stubs. For tests and benchmarks.
     """
-    global _state  # noqa: PLW0603 - the execution environment's state is module state by design
+    global _state, _clock  # noqa: PLW0603 - the execution environment's state is module state by design
     _state = None
+    _clock = clock
     _client_overrides.clear()
     _client_overrides.update(client_overrides)
 
@@ -59,7 +63,7 @@ def _current_state() -> _Ready | _Misconfigured:
             logger.error("invalid configuration", extra={"problems": list(error.problems)})
             _state = _Misconfigured(error=error, cors=CorsPolicy.for_origins(error.allowed_origins))
         else:
-            runtime = Runtime(settings, _client_overrides)
+            runtime = Runtime(settings, _client_overrides, _clock)
             _state = _Ready(runtime=runtime, app=create_app(runtime))
     return _state
 

@@ -105,7 +105,10 @@ def accept_pipeline_event(event: APIGatewayProxyEvent, runtime: Runtime, request
 
     pipeline_event = runtime.parse_event(raw)
     entry = build_audit_entry(
-        pipeline_event, received_at=datetime.now(UTC), request_id=request_id, source=_source_of(event)
+        pipeline_event,
+        received_at=datetime.fromtimestamp(runtime.clock(), UTC),
+        request_id=request_id,
+        source=_source_of(event),
     )
     logger.append_keys(event_id=entry.event_id)
     try:

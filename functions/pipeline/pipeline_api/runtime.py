@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pipeline_api.responses import CorsPolicy
@@ -15,11 +17,18 @@ if TYPE_CHECKING:
 class Runtime:
     """Checked settings plus everything built from them; AWS clients are created at the first request needing them.
 
-    `client_overrides` (s3, sqs, secretsmanager) replace real clients with stubs, for tests and benchmarks.
+    `client_overrides` (s3, sqs, secretsmanager) replace real clients with stubs, for tests and benchmarks. `clock`
+    (seconds since the epoch) times everything that expires: the secret's cache, the circuits, receipt timestamps.
     """
 
-    def __init__(self, settings: Settings, client_overrides: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client_overrides: dict[str, Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.cors = CorsPolicy.for_origins(settings.allowed_origins)
         self._client_overrides = dict(client_overrides or {})
         self._dependencies: Dependencies | None = None
@@ -32,7 +41,7 @@ class Runtime:
             from pipeline_api.dependencies import Dependencies  # noqa: PLC0415
 
             clients = AwsClients(self.settings, **self._client_overrides)
-            self._dependencies = Dependencies(self.settings, clients)
+            self._dependencies = Dependencies(self.settings, clients, self.clock)
         return self._dependencies
 
     def parse_event(self, body: bytes) -> PipelineEvent:
