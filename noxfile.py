@@ -13,7 +13,9 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.error_on_missing_interpreters = False
+# A session whose Python is missing fails (exit 1) rather than being skipped: a skipped main job would pass having
+# run nothing.
+nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
 
 PYTHON = "3.11"
