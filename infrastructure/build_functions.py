@@ -1,15 +1,19 @@
 """Build each function's deployable package into build/functions/<name>/: its dependencies, installed as wheels for
 the Lambda runtime (Linux x86_64, the runtime's Python), then its source. `pulumi up` uploads that directory.
 
-    python infrastructure/build_functions.py [--output DIR] [NAME ...]
+    python infrastructure/build_functions.py [--output DIR] [--force] [NAME ...]
 
-Run it before `pulumi preview/up` (or `nox -s build`); the program itself never installs anything.
+Run it before `pulumi preview/up` (or `nox -s build`); the program itself never installs anything. A package whose
+inputs (source files, requirements, pip arguments, interpreter version, this script) are unchanged since its last
+build is left as it is: a stamp beside it, build/functions/.<name>.build-inputs, holds their SHA-256. Requirements
+given as ranges are not re-resolved then; `--force` rebuilds anyway.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import hashlib
 import py_compile
 import shutil
 import subprocess
@@ -35,9 +39,15 @@ _NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "
 
 def pip_install_command(requirements: Path, target: Path) -> list[str]:
     """pip, asked for wheels that run on the Lambda runtime rather than on this machine. pip would compile with this
-    machine's interpreter (bytecode the runtime ignores); precompile() does it afterwards when the versions match."""
+    machine's interpreter (bytecode the runtime ignores); precompile() does it afterwards when the versions match.
+
+    `--isolated`: the machine's pip configuration (PIP_* variables, the user's pip.conf) does not decide what is
+    shipped; the wheels come from PyPI, as in the pipeline's build. It also keeps extra indexes configured for other
+    work from being asked for every project they lack (one `WARNING: Location ... is ignored` line each).
+    """
     return [
         sys.executable, "-m", "pip", "install",
+        "--isolated",
         "--requirement", str(requirements),
         "--target", str(target),
         "--platform", LAMBDA_PIP_PLATFORM,
@@ -83,8 +93,45 @@ def precompile(build_dir: Path, interpreter: tuple[int, int] | None = None) -> b
     return True
 
 
+def _is_cache(path: Path) -> bool:
+    return any(part in {"__pycache__", ".pytest_cache"} for part in path.parts) or path.suffix == ".pyc"
+
+
+def build_inputs_digest(package: FunctionPackage) -> str:
+    """SHA-256 over everything that decides the built package: each source file's path and bytes (requirements
+    included), the pip arguments (platform, runtime Python; not the interpreter's path, which differs per
+    virtualenv), this interpreter's version (bytecode or not) and this script."""
+    digest = hashlib.sha256()
+    pip_arguments = pip_install_command(package.requirements, package.build_dir)[1:]
+    digest.update("\0".join([*pip_arguments, f"{sys.version_info.major}.{sys.version_info.minor}"]).encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in sorted(package.source_dir.rglob("*")):
+        relative = path.relative_to(package.source_dir)
+        if path.is_file() and not _is_cache(relative):
+            digest.update(b"\0" + relative.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_stamp(package: FunctionPackage) -> Path:
+    """Beside the package, not in it: the stamp is not uploaded and does not change the package's hash."""
+    return package.build_dir.with_name(f".{package.name}.build-inputs")
+
+
+def is_up_to_date(package: FunctionPackage) -> bool:
+    stamp = build_stamp(package)
+    return (
+        (package.build_dir / "handler.py").is_file()
+        and stamp.is_file()
+        and stamp.read_text(encoding="utf-8").strip() == build_inputs_digest(package)
+    )
+
+
 def build_function(package: FunctionPackage, run: Runner = run_checked) -> Path:
-    """Rebuild `package.build_dir` from scratch: dependencies first, then the source on top, then bytecode."""
+    """Rebuild `package.build_dir` from scratch: dependencies first, then the source on top, then bytecode; then
+    the stamp that lets the next run skip an unchanged package."""
+    stamp = build_stamp(package)
+    # A build that fails half way leaves no stamp: the next run rebuilds.
+    stamp.unlink(missing_ok=True)
     if package.build_dir.exists():
         shutil.rmtree(package.build_dir)
     package.build_dir.mkdir(parents=True)
@@ -92,6 +139,7 @@ def build_function(package: FunctionPackage, run: Runner = run_checked) -> Path:
         run(pip_install_command(package.requirements, package.build_dir))
     shutil.copytree(package.source_dir, package.build_dir, ignore=_NOT_SHIPPED, dirs_exist_ok=True)
     precompile(package.build_dir)
+    stamp.write_text(build_inputs_digest(package) + "\n", encoding="utf-8")
     return package.build_dir
 
 
@@ -100,6 +148,7 @@ def main(argv: Sequence[str] | None = None, run: Runner = run_checked) -> int:
     parser.add_argument("names", nargs="*", help="functions to build (default: every functions/<name>/handler.py)")
     parser.add_argument("--functions-dir", type=Path, default=FUNCTIONS_DIR)
     parser.add_argument("--output", type=Path, default=DEFAULT_BUILD_ROOT, help="build root (default: %(default)s)")
+    parser.add_argument("--force", action="store_true", help="rebuild packages whose inputs are unchanged too")
     args = parser.parse_args(argv)
     try:
         packages = discover_functions(args.functions_dir.resolve(), args.output.resolve())
@@ -116,6 +165,9 @@ def main(argv: Sequence[str] | None = None, run: Runner = run_checked) -> int:
         return 2
     for package in packages:
         if args.names and package.name not in args.names:
+            continue
+        if not args.force and is_up_to_date(package):
+            print(f"up to date {package.name}: {package.build_dir} (inputs unchanged; --force rebuilds)")
             continue
         print(f"built {package.name}: {build_function(package, run)}")
     return 0
