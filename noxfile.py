@@ -6,9 +6,12 @@ Each session builds its own virtualenv with uv. Checkov gets a virtualenv of its
 
 from __future__ import annotations
 
+import fcntl
 import os
+import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import nox
 
@@ -19,6 +22,44 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
 
 PYTHON = "3.11"
+
+CHECKOUT_LOCK = Path(__file__).resolve().parent / ".nox" / "checkout.lock"
+# Set for the processes a locked nox run starts (nox's parallel workers load this file again): they run under the
+# lock their parent holds.
+LOCK_HOLDER_VARIABLE = "DELIVERY_NOX_LOCK_HOLDER"
+
+
+def hold_checkout_lock(path: Path) -> IO[str]:
+    """An exclusive lock on `path`, held until the returned file is closed or the process ends; when another process
+    holds it, says so on stderr (naming it) and waits for it.
+
+    Two nox runs in one checkout share .nox/<session> (one would rebuild the virtualenv under the other), build/ and
+    out/; the second waits for the first rather than racing it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "a process"
+        print(
+            f"nox: another nox run in this checkout ({holder}) holds {path}; waiting for it to finish "
+            "(both would use the same .nox/ virtualenvs, build/ and out/)",
+            file=sys.stderr,
+            flush=True,
+        )
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+if LOCK_HOLDER_VARIABLE not in os.environ:
+    _checkout_lock = hold_checkout_lock(CHECKOUT_LOCK)
+    os.environ[LOCK_HOLDER_VARIABLE] = str(os.getpid())
 
 
 @nox.session(python=PYTHON)
