@@ -46,7 +46,7 @@ def test_a_bad_signature_is_401(pipeline: PipelineClient) -> None:
     response = pipeline.post(encode(pipeline_event()), sign_with=b"a-key-that-is-not-the-stack-secret")
 
     assert response.status == 401
-    assert response.json()["error"]["code"]
+    assert response.json()["error"]["code"] == "invalid_signature"
 
 
 def test_an_invalid_body_is_422_with_the_error_envelope(pipeline: PipelineClient) -> None:
