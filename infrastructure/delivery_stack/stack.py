@@ -20,14 +20,8 @@ from delivery_stack.components.cicd import (
 )
 from delivery_stack.components.function import DeliveryFunction, DeliveryFunctionArgs
 from delivery_stack.components.logdelivery import LogDelivery, LogDeliveryArgs
-from delivery_stack.components.monitoring import (
-    Dashboard,
-    DashboardArgs,
-    Monitoring,
-    MonitoringArgs,
-    TopicPublisher,
-    function_widgets,
-)
+from delivery_stack.components.dashboard import Dashboard, DashboardArgs, function_widgets
+from delivery_stack.components.monitoring import Monitoring, MonitoringArgs, TopicPublisher
 from delivery_stack.components.network import Network, NetworkArgs
 from delivery_stack.components.replication import AuditReplication, AuditReplicationArgs, ReplicaEnd, replication_pairs
 from delivery_stack.components.secrets import ApplicationSecret, ApplicationSecretArgs
@@ -65,11 +59,15 @@ class RegionDeployment:
 
 
 def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> RegionDeployment:
-    """Every per-region component, in dependency order; returns them and the region's outputs."""
+    """Every per-region component, in dependency order; returns them and the region's outputs.
+
+    The one place the stack's settings reach the components: each takes what it uses through its Args.
+    """
+    config = ctx.config
     if API_FUNCTION not in {package.name for package in packages}:
         found = sorted(package.name for package in packages)
         raise ValueError(f"the API needs the function functions/{API_FUNCTION}/ (found: {found})")
-    is_primary = ctx.region == ctx.config.primary_region
+    is_primary = ctx.region == config.primary_region
     # Services that publish to the encrypted alert topic: the key policy and the topic policy both admit them. In
     # the primary region EventBridge (pipeline failures) and Budgets publish too, each for its one source ARN.
     scoped_publishers: list[TopicPublisher] = [*failure_publishers(ctx), budget_publisher(ctx)] if is_primary else []
@@ -82,7 +80,16 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
         # Firehose encrypts the log delivery stream with the region key.
         StorageArgs(context=ctx, alert_publishers=key_publishers, extra_key_services=("firehose",)),
     )
-    network = Network(ctx.logical("network"), NetworkArgs(context=ctx, key=storage.key))
+    network = Network(
+        ctx.logical("network"),
+        NetworkArgs(
+            context=ctx,
+            key=storage.key,
+            vpc_cidr=config.vpc_cidrs[ctx.region],
+            nat_mode=config.nat_mode,
+            log_retention_days=config.log_retention_days,
+        ),
+    )
 
     secrets: dict[str, ApplicationSecret] = {}
     functions: dict[str, DeliveryFunction] = {}
@@ -104,6 +111,10 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
                 key=storage.key,
                 audit_bucket=storage.audit_bucket,
                 secret=secrets[package.name].secret,
+                settings=config.function,
+                allowed_origins=config.allowed_origins,
+                metrics_namespace=config.project,
+                log_retention_days=config.log_retention_days,
                 subnet_ids=network.private_subnet_ids,
                 security_group_ids=[network.function_security_group.id],
             ),
@@ -115,6 +126,8 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
             context=ctx,
             key=storage.key,
             functions=functions,
+            error_rate_threshold_percent=config.error_rate_threshold_percent,
+            alert_email=config.alert_email,
             alert_publishers=alert_publishers,
             scoped_publishers=scoped_publishers,
         ),
@@ -131,12 +144,22 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
     api = Api(
         ctx.logical("api"),
         ApiArgs(
-            context=ctx, key=storage.key, function=functions[API_FUNCTION].function, alert_topic=monitoring.alert_topic
+            context=ctx,
+            key=storage.key,
+            function=functions[API_FUNCTION].function,
+            alert_topic=monitoring.alert_topic,
+            settings=config.api,
+            allowed_origins=config.allowed_origins,
+            error_rate_threshold_percent=config.error_rate_threshold_percent,
+            log_retention_days=config.log_retention_days,
         ),
     )
 
     dashboard_widgets = [
-        *[function_widgets(ctx, function, monitoring.function_alarms[key]) for key, function in functions.items()],
+        *[
+            function_widgets(ctx, function, monitoring.function_alarms[key], config.error_rate_threshold_percent)
+            for key, function in functions.items()
+        ],
         api.widgets(),
     ]
     # The pipeline (built after every region, in the primary) deploys this region's functions through it.
@@ -148,6 +171,7 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
             artifacts_bucket=storage.artifacts_bucket,
             functions={key: function.function for key, function in functions.items()},
             alert_topic=monitoring.alert_topic,
+            log_retention_days=config.log_retention_days,
         ),
     )
     dashboard = Dashboard(ctx.logical("dashboard"), DashboardArgs(context=ctx, widgets=dashboard_widgets))
@@ -195,6 +219,7 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
     """What spans regions, built after every region: audit replication, the delivery pipeline, the budget."""
     by_region = {deployment.context.region: deployment for deployment in deployments}
     primary = deployments[0]
+    config = primary.context.config
 
     def replica_end(deployment: RegionDeployment) -> ReplicaEnd:
         storage = deployment.storage
@@ -212,7 +237,11 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
         )
     pipeline = DeliveryPipeline(
         primary.context.logical("delivery"),
-        DeliveryPipelineArgs(context=primary.context, targets=[deployment.deployer for deployment in deployments]),
+        DeliveryPipelineArgs(
+            context=primary.context,
+            targets=[deployment.deployer for deployment in deployments],
+            log_retention_days=config.log_retention_days,
+        ),
     )
     budget = CostBudget(
         primary.context.logical("budget"),
@@ -220,7 +249,11 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
             context=primary.context,
             alert_topic=primary.monitoring.alert_topic,
             topic_policy=primary.monitoring.topic_policy,
-            tag_keys=list(primary.context.config.required_tags(stack)),
+            tag_keys=list(config.required_tags(stack)),
+            limit_usd=config.budget_limit_usd,
+            project=config.project,
+            alert_email=config.alert_email,
+            activate_cost_allocation_tags=config.activate_cost_allocation_tags,
         ),
     )
     return {

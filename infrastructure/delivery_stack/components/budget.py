@@ -48,6 +48,12 @@ class BudgetArgs:
     # The alert topic's policy must admit budgets.amazonaws.com (see budget_publisher) before notifications work.
     topic_policy: aws.sns.TopicPolicy
     tag_keys: Sequence[str]
+    limit_usd: float
+    # The budget counts the cost of resources tagged Project=<project>.
+    project: str
+    alert_email: str | None = None
+    # Activation is account-wide and needs billing to have seen the tags; a stack may leave it to an administrator.
+    activate_cost_allocation_tags: bool = True
 
 
 class CostBudget(pulumi.ComponentResource):
@@ -59,17 +65,16 @@ class CostBudget(pulumi.ComponentResource):
     def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("delivery:budget:CostBudget", name, None, args.context.component_options(opts))
         ctx = args.context
-        config = ctx.config
-        emails = [config.alert_email] if config.alert_email else []
+        emails = [args.alert_email] if args.alert_email else []
         self.budget = aws.budgets.Budget(
             f"{name}-budget",
             name=budget_name(ctx),
             budget_type="COST",
             time_unit="MONTHLY",
-            limit_amount=f"{config.budget_limit_usd:.2f}",
+            limit_amount=f"{args.limit_usd:.2f}",
             limit_unit="USD",
             cost_filters=[
-                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:Project${config.project}"])
+                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:Project${args.project}"])
             ],
             notifications=[
                 aws.budgets.BudgetNotificationArgs(
@@ -85,7 +90,7 @@ class CostBudget(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.topic_policy]),
         )
         self.cost_allocation_tags = []
-        if config.activate_cost_allocation_tags:
+        if args.activate_cost_allocation_tags:
             self.cost_allocation_tags = [
                 aws.costexplorer.CostAllocationTag(
                     f"{name}-tag-{key.lower()}",

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, objects_arn
 from delivery_stack.components.loggroup import encrypted_log_group, log_group_write_statement
+from delivery_stack.config import FunctionSettings
 from delivery_stack.context import RegionContext
 from delivery_stack.packaging import HANDLER, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, FunctionPackage
 
@@ -75,6 +76,13 @@ class DeliveryFunctionArgs:
     key: aws.kms.Key
     audit_bucket: aws.s3.Bucket
     secret: aws.secretsmanager.Secret
+    # Memory, timeout and reserved concurrency of the function.
+    settings: FunctionSettings
+    # Origins the function's CORS answers admit (ALLOWED_ORIGINS).
+    allowed_origins: Sequence[str]
+    # The namespace of the function's custom metrics (POWERTOOLS_METRICS_NAMESPACE).
+    metrics_namespace: str
+    log_retention_days: int
     # Attach the function to a VPC (the network component's private subnets and the function's security group).
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
@@ -95,7 +103,7 @@ class DeliveryFunction(pulumi.ComponentResource):
             raise ValueError(f"{name}: subnet_ids and security_group_ids attach a function to a VPC together")
         super().__init__("delivery:function:DeliveryFunction", name, None, args.context.component_options(opts))
         ctx = args.context
-        config = ctx.config
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.function_name = ctx.name(args.package.name, "lambda")
         self.dlq = aws.sqs.Queue(
@@ -106,7 +114,9 @@ class DeliveryFunction(pulumi.ComponentResource):
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             opts=child,
         )
-        self.log_group = encrypted_log_group(f"{name}-logs", ctx, log_group_name(self.function_name), args.key, child)
+        self.log_group = encrypted_log_group(
+            f"{name}-logs", log_group_name(self.function_name), args.key, args.log_retention_days, child
+        )
         in_vpc = args.subnet_ids is not None
         self.role = ServiceRole(
             f"{name}-exec",
@@ -132,9 +142,9 @@ class DeliveryFunction(pulumi.ComponentResource):
                 "AUDIT_BUCKET": resolved[0],
                 "DLQ_URL": resolved[1],
                 "SECRET_ARN": resolved[2],
-                "ALLOWED_ORIGINS": ",".join(config.allowed_origins),
+                "ALLOWED_ORIGINS": ",".join(args.allowed_origins),
                 "POWERTOOLS_SERVICE_NAME": args.package.name,
-                "POWERTOOLS_METRICS_NAMESPACE": config.project,
+                "POWERTOOLS_METRICS_NAMESPACE": args.metrics_namespace,
                 "LOG_LEVEL": LOG_LEVEL,
             }
         )
@@ -152,9 +162,9 @@ class DeliveryFunction(pulumi.ComponentResource):
             architectures=[LAMBDA_ARCHITECTURE],
             handler=HANDLER,
             code=pulumi.FileArchive(str(args.package.build_dir)),
-            memory_size=config.function.memory_mb,
-            timeout=config.function.timeout_seconds,
-            reserved_concurrent_executions=config.function.reserved_concurrency,
+            memory_size=settings.memory_mb,
+            timeout=settings.timeout_seconds,
+            reserved_concurrent_executions=settings.reserved_concurrency,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             kms_key_arn=args.key.arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),

@@ -1,5 +1,5 @@
-"""The stack's log groups: every one it creates is encrypted with the region key and expires after the configured
-retention, and a writer's permission names the group and its streams, never other groups."""
+"""The stack's log groups: every one it creates is encrypted with the region key and expires after the retention its
+component was given, and a writer's permission names the group and its streams, never other groups."""
 
 from __future__ import annotations
 
@@ -9,23 +9,22 @@ import pulumi
 import pulumi_aws as aws
 
 from delivery_stack.components.iam import Statement
-from delivery_stack.context import RegionContext
 
 WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
 def encrypted_log_group(
     resource_name: str,
-    context: RegionContext,
     group_name: pulumi.Input[str],
     key: aws.kms.Key,
+    retention_days: int,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogGroup:
-    """A log group named `group_name`, encrypted with `key`, kept for the stack's configured retention."""
+    """A log group named `group_name`, encrypted with `key`, kept for `retention_days`."""
     return aws.cloudwatch.LogGroup(
         resource_name,
         name=group_name,
-        retention_in_days=context.config.log_retention_days,
+        retention_in_days=retention_days,
         kms_key_id=key.arn,
         opts=opts,
     )

@@ -70,6 +70,10 @@ class NetworkArgs:
     context: RegionContext
     # Encrypts the flow-log group.
     key: aws.kms.Key
+    # The region's VPC range (a /16 to /22, validated in config).
+    vpc_cidr: str
+    nat_mode: NatMode
+    log_retention_days: int
     interface_services: Sequence[str] = FUNCTION_INTERFACE_SERVICES
 
 
@@ -103,7 +107,7 @@ class Network(pulumi.ComponentResource):
         self._ctx = ctx
         self._base = name
         self._child = pulumi.ResourceOptions(parent=self)
-        vpc_cidr = ctx.config.vpc_cidrs[ctx.region]
+        vpc_cidr = args.vpc_cidr
         plan = subnet_plan(vpc_cidr)
         zones = aws.get_availability_zones_output(state="available", opts=invoke_options(ctx.provider))
         zone_names = [zones.names.apply(functools.partial(_item, index=index)) for index in range(AZ_COUNT)]
@@ -131,8 +135,8 @@ class Network(pulumi.ComponentResource):
         ]
         self._security_groups()
         self._endpoints(args.interface_services)
-        self._nat(ctx.config.nat_mode, plan, zone_names)
-        self._flow_logs(args.key)
+        self._nat(args.nat_mode, plan, zone_names)
+        self._flow_logs(args.key, args.log_retention_days)
         self.register_outputs(
             {
                 "vpc_id": self.vpc.id,
@@ -356,10 +360,10 @@ class Network(pulumi.ComponentResource):
             )
         )
 
-    def _flow_logs(self, key: aws.kms.Key) -> None:
+    def _flow_logs(self, key: aws.kms.Key, retention_days: int) -> None:
         ctx = self._ctx
         self.flow_log_group = encrypted_log_group(
-            f"{self._base}-flow-logs", ctx, f"/aws/vpc/{ctx.name('vpc')}/flow-logs", key, self._child
+            f"{self._base}-flow-logs", f"/aws/vpc/{ctx.name('vpc')}/flow-logs", key, retention_days, self._child
         )
         self.flow_log_role = ServiceRole(
             f"{self._base}-flow-logs",

@@ -8,13 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from delivery_stack.components.api import (
-    ROUTES,
-    STAGE_NAME,
-    WAF_LOG_GROUP_PREFIX,
-    cors_gateway_origin,
-    deployment_fingerprint,
-)
+from delivery_stack.components.api.routes import ROUTES, STAGE_NAME, cors_gateway_origin, deployment_fingerprint
+from delivery_stack.components.api.waf import WAF_LOG_GROUP_PREFIX
 from delivery_stack.config import ConfigError, parse_config
 from preflight import Capture
 from preflight.capture import Registration

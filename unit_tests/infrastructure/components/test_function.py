@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from delivery_stack.components.function import VPC_ACCESS_ACTIONS
+from delivery_stack.config import FunctionSettings
 from delivery_stack.packaging import LAMBDA_RUNTIME
 from preflight import Capture, load_project, run_program
 from preflight.capture import UNKNOWN, Registration
@@ -198,6 +199,10 @@ DeliveryFunction(
         key=storage.key,
         audit_bucket=storage.audit_bucket,
         secret=secret.secret,
+        settings=config.function,
+        allowed_origins=config.allowed_origins,
+        metrics_namespace=config.project,
+        log_retention_days=config.log_retention_days,
     ),
 )
 """
@@ -247,6 +252,10 @@ def test_subnets_without_security_groups_are_refused_before_anything_registers(t
         key=None,  # type: ignore[arg-type]
         audit_bucket=None,  # type: ignore[arg-type]
         secret=None,  # type: ignore[arg-type]
+        settings=FunctionSettings(),
+        allowed_origins=(),
+        metrics_namespace="serverless-delivery",
+        log_retention_days=7,
         subnet_ids=["subnet-0a"],
     )
     with pytest.raises(ValueError, match="subnet_ids and security_group_ids attach a function to a VPC together"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery_stack.components.monitoring import layout
+from delivery_stack.components.dashboard import layout
 from preflight import Capture, ProjectSpec, run_program
 from preflight.capture import UNKNOWN, Registration
 from unit_tests.infrastructure.support import policy_json, resources_of
@@ -163,7 +163,7 @@ def test_layout_flows_widgets_two_per_row(sizes: list[dict], positions: list[tup
 
 
 def test_a_dashboard_without_widgets_is_refused() -> None:
-    from delivery_stack.components.monitoring import Dashboard, DashboardArgs
+    from delivery_stack.components.dashboard import Dashboard, DashboardArgs
 
     with pytest.raises(ValueError, match="dashboard-use1: a dashboard needs at least one widget"):
         Dashboard("dashboard-use1", DashboardArgs(context=None, widgets=[]))  # type: ignore[arg-type]
