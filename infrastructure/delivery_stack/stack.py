@@ -18,9 +18,9 @@ from delivery_stack.components.cicd import (
     RegionDeployerArgs,
     failure_publishers,
 )
+from delivery_stack.components.dashboard import Dashboard, DashboardArgs, function_widgets
 from delivery_stack.components.function import DeliveryFunction, DeliveryFunctionArgs
 from delivery_stack.components.logdelivery import LogDelivery, LogDeliveryArgs
-from delivery_stack.components.dashboard import Dashboard, DashboardArgs, function_widgets
 from delivery_stack.components.monitoring import Monitoring, MonitoringArgs, TopicPublisher
 from delivery_stack.components.network import Network, NetworkArgs
 from delivery_stack.components.replication import AuditReplication, AuditReplicationArgs, ReplicaEnd, replication_pairs

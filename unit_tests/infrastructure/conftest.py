@@ -7,7 +7,8 @@ packages are built once into a temporary directory (source only: the program nev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,39 @@ TUNED_CONFIG = {
 def tuned(run_stack: CaptureFactory) -> Capture:
     """One region with every tunable the function and its alarms read set away from its default (TUNED_CONFIG)."""
     return run_stack(True, ONE_REGION, **TUNED_CONFIG)
+
+
+# What a component built alone stands on: the dev stack's primary-region context, and plain resources standing in for
+# the key, bucket and topic other components would provide. A component under test must take every setting from its
+# Args: the tests pass values the dev stack file does not hold, so a setting read from anywhere else shows.
+ALONE_PRELUDE = """
+import types
+
+import pulumi
+import pulumi_aws as aws
+
+from delivery_stack.config import ApiSettings, FunctionSettings, load_config
+from delivery_stack.stack import region_context
+
+config = load_config()
+ctx = region_context(config, config.primary_region, pulumi.get_stack())
+in_region = pulumi.ResourceOptions(provider=ctx.provider)
+key = aws.kms.Key("stand-in-key", opts=in_region)
+bucket = aws.s3.Bucket("stand-in-bucket", opts=in_region)
+topic = aws.sns.Topic("stand-in-topic", opts=in_region)
+"""
+
+
+@pytest.fixture(scope="session")
+def build_alone(tmp_path_factory: pytest.TempPathFactory, program_environment: Path) -> Callable[[str], Capture]:
+    """`build_alone(body)`: the program ALONE_PRELUDE + `body` (which builds one component), run as `up`."""
+
+    def build(body: str) -> Capture:
+        root = tmp_path_factory.mktemp("component-alone")
+        (root / "program").mkdir()
+        (root / "program" / "__main__.py").write_text(ALONE_PRELUDE + textwrap.dedent(body))
+        (root / "Pulumi.yaml").write_text("name: serverless-delivery\nruntime: python\nmain: program/\n")
+        (root / "Pulumi.dev.yaml").write_text((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+        return run_program(load_project(root, "dev"), preview=False)
+
+    return build

@@ -67,9 +67,7 @@ def function_widgets(
                             {"id": "invocations", "stat": "Sum", "visible": False},
                         ],
                     ],
-                    "annotations": {
-                        "horizontal": [{"label": "alarm", "value": error_rate_threshold_percent}]
-                    },
+                    "annotations": {"horizontal": [{"label": "alarm", "value": error_rate_threshold_percent}]},
                 },
             },
             {

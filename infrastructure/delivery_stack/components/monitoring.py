@@ -20,6 +20,7 @@ TOPIC_OWNER_ACTIONS = (
     "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish",
 )  # fmt: skip
 
+
 @dataclass(frozen=True)
 class FunctionAlarmSet:
     error_rate: aws.cloudwatch.MetricAlarm
@@ -121,7 +122,9 @@ class Monitoring(pulumi.ComponentResource):
                 f"{name}-alerts-email", topic=topic_arn, protocol="email", endpoint=args.alert_email, opts=child
             )
         self.function_alarms = {
-            function_key: self._function_alarms(name, ctx, function_key, function, args.error_rate_threshold_percent, child)
+            function_key: self._function_alarms(
+                name, ctx, function_key, function, child, threshold_percent=args.error_rate_threshold_percent
+            )
             for function_key, function in args.functions.items()
         }
         self.register_outputs({"alert_topic_arn": topic_arn, "alarm_names": self.alarm_names()})
@@ -132,8 +135,9 @@ class Monitoring(pulumi.ComponentResource):
         ctx: RegionContext,
         function_key: str,
         function: DeliveryFunction,
-        threshold_percent: float,
         child: pulumi.ResourceOptions,
+        *,
+        threshold_percent: float,
     ) -> FunctionAlarmSet:
         actions = [self.alert_topic.arn]
         function_dimension = {"FunctionName": function.function.name}
@@ -142,10 +146,7 @@ class Monitoring(pulumi.ComponentResource):
                 f"{name}-{function_key}-error-rate",
                 RateAlarmSpec(
                     alarm_name=ctx.name(f"{function_key}-error-rate", "alarm"),
-                    description=(
-                        f"{function.function_name}: more than {threshold_percent:g}% of "
-                        "invocations failed"
-                    ),
+                    description=(f"{function.function_name}: more than {threshold_percent:g}% of invocations failed"),
                     namespace="AWS/Lambda",
                     numerator_metric="Errors",
                     denominator_metric="Invocations",

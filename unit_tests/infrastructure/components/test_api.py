@@ -334,3 +334,58 @@ def test_latency_threshold_is_configurable_and_validated() -> None:
     for bad in ("0", "30000", "fast"):
         with pytest.raises(ConfigError, match="apiLatencyP99Ms"):
             parse_config({**RAW_CONFIG, "apiLatencyP99Ms": bad}, "serverless-delivery")
+
+
+def test_the_api_alone_takes_throttling_waf_cors_thresholds_and_retention_from_its_args(
+    build_alone: CaptureFactory,
+) -> None:
+    """Every API setting differs from the dev stack's defaults here; each must reach its resource from ApiArgs."""
+    capture = build_alone(
+        """
+        from delivery_stack.components.api import Api, ApiArgs
+
+        function = types.SimpleNamespace(
+            name=pulumi.Output.from_input("fn-alone"),
+            invoke_arn=pulumi.Output.from_input("arn:aws:apigateway:us-east-1:lambda:path/fn-alone/invocations"),
+        )
+        Api(
+            "api-alone",
+            ApiArgs(
+                context=ctx,
+                key=key,
+                function=function,
+                alert_topic=topic,
+                settings=ApiSettings(
+                    throttle_rate_limit=7.0,
+                    throttle_burst_limit=11,
+                    quota_per_day=1234,
+                    waf_rate_limit_per_5min=321,
+                    latency_p99_threshold_ms=777,
+                ),
+                allowed_origins=("https://only.example",),
+                error_rate_threshold_percent=3.5,
+                log_retention_days=90,
+            ),
+        )
+        """
+    )
+    (method_settings,) = capture.of_type("aws:apigateway/methodSettings:MethodSettings")
+    settings = method_settings.inputs["settings"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (7.0, 11)
+    (usage_plan,) = capture.of_type("aws:apigateway/usagePlan:UsagePlan")
+    assert usage_plan.inputs["throttleSettings"] == {"rateLimit": 7.0, "burstLimit": 11}
+    assert usage_plan.inputs["quotaSettings"] == {"limit": 1234, "period": "DAY"}
+    (web_acl,) = capture.of_type("aws:wafv2/webAcl:WebAcl")
+    (rate_rule,) = [rule for rule in web_acl.inputs["rules"] if rule["name"] == "RatePerIp"]
+    assert rate_rule["statement"]["rateBasedStatement"]["limit"] == 321
+    responses = capture.of_type("aws:apigateway/response:Response")
+    assert len(responses) == 2
+    for response in responses:
+        origin = response.inputs["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+        assert origin == "'https://only.example'"
+    alarms = {alarm.name: alarm for alarm in capture.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert alarms["api-alone-5xx-rate"].inputs["threshold"] == 3.5
+    assert alarms["api-alone-latency-p99"].inputs["threshold"] == 777
+    log_groups = capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(log_groups) == 3
+    assert {group.inputs["retentionInDays"] for group in log_groups} == {90}

@@ -85,3 +85,40 @@ def test_activation_flag_is_validated() -> None:
     )
     with pytest.raises(ConfigError, match="activateCostAllocationTags"):
         parse_config({**RAW_CONFIG, "activateCostAllocationTags": "sometimes"}, "serverless-delivery")
+
+
+def test_the_budget_alone_takes_limit_project_email_and_tag_activation_from_its_args(
+    build_alone: CaptureFactory,
+) -> None:
+    """The dev stack file says 200 USD, serverless-delivery, platform-alerts@ and activation on."""
+    capture = build_alone(
+        """
+        from delivery_stack.components.budget import BudgetArgs, CostBudget
+
+        topic_policy = aws.sns.TopicPolicy("stand-in-topic-policy", arn=topic.arn, policy="{}", opts=in_region)
+        for suffix, activate in (("inactive", False), ("active", True)):
+            CostBudget(
+                f"budget-{suffix}",
+                BudgetArgs(
+                    context=ctx,
+                    alert_topic=topic,
+                    topic_policy=topic_policy,
+                    tag_keys=["Project", "CostCenter"],
+                    limit_usd=345.5,
+                    project="alone-project",
+                    alert_email="finance@example.org",
+                    activate_cost_allocation_tags=activate,
+                ),
+            )
+        """
+    )
+    budgets = capture.of_type(BUDGET)
+    assert len(budgets) == 2
+    for budget in budgets:
+        assert budget.inputs["limitAmount"] == "345.50"
+        assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:Project$alone-project"]}]
+        emails = {tuple(n["subscriberEmailAddresses"]) for n in budget.inputs["notifications"]}
+        assert emails == {("finance@example.org",)}
+    tags = capture.of_type(TAG)
+    assert sorted(t.inputs["tagKey"] for t in tags) == ["CostCenter", "Project"]
+    assert {t.name.split("-tag-")[0] for t in tags} == {"budget-active"}

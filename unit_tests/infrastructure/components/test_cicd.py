@@ -9,7 +9,14 @@ from delivery_stack.components.cicd import BUILDSPEC_PATH, DEPLOYSPEC_PATH, SOUR
 from delivery_stack.naming import region_short
 from preflight import Capture
 from preflight.capture import Registration
-from unit_tests.infrastructure.support import ONE_REGION, REPO_ROOT, THREE_REGIONS, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    ONE_REGION,
+    REPO_ROOT,
+    THREE_REGIONS,
+    CaptureFactory,
+    policy_json,
+    resources_of,
+)
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 PROJECT = "aws:codebuild/project:Project"
@@ -249,3 +256,47 @@ def test_the_alert_topic_admits_eventbridge_for_the_failure_rules_only(up_three:
     for region in THREE_REGIONS[1:]:
         (other,) = _in_region(up_three, "aws:sns/topicPolicy:TopicPolicy", region)
         assert "PipelineFailuresPublish" not in other.inputs["policy"]
+
+
+def test_the_deployer_and_pipeline_alone_keep_build_logs_as_long_as_their_args_say(
+    build_alone: CaptureFactory,
+) -> None:
+    """Each CodeBuild project's log group keeps its own component's retention (the dev stack file says 7 days)."""
+    capture = build_alone(
+        """
+        from delivery_stack.components.cicd import (
+            DeliveryPipeline,
+            DeliveryPipelineArgs,
+            RegionDeployer,
+            RegionDeployerArgs,
+        )
+
+        function = types.SimpleNamespace(
+            name=pulumi.Output.from_input("fn-alone"),
+            arn=pulumi.Output.from_input("arn:aws:lambda:us-east-1:123456789012:function:fn-alone"),
+        )
+        deployer = RegionDeployer(
+            "deployer-alone",
+            RegionDeployerArgs(
+                context=ctx,
+                key=key,
+                artifacts_bucket=bucket,
+                functions={"pipeline": function},
+                alert_topic=topic,
+                log_retention_days=120,
+            ),
+        )
+        DeliveryPipeline(
+            "delivery-alone", DeliveryPipelineArgs(context=ctx, targets=[deployer], log_retention_days=150)
+        )
+        """
+    )
+    retention = {
+        group.name: group.inputs["retentionInDays"] for group in capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    }
+    assert retention == {"deployer-alone-logs": 120, "delivery-alone-build-logs": 150}
+    (pipeline,) = capture.of_type(PIPELINE)
+    (deploy_stage,) = [stage for stage in pipeline.inputs["stages"] if stage["name"].startswith("Deploy-")]
+    (action,) = deploy_stage["actions"]
+    variables = {v["name"]: v["value"] for v in json.loads(action["configuration"]["EnvironmentVariables"])}
+    assert variables == {"FUNCTION_NAME": "fn-alone", "FUNCTION_PACKAGE": package_path("pipeline")}

@@ -13,6 +13,7 @@ from delivery_stack.packaging import LAMBDA_RUNTIME
 from preflight import Capture, load_project, run_program
 from preflight.capture import UNKNOWN, Registration
 from unit_tests.infrastructure.support import (
+    CaptureFactory,
     children_of,
     function_role_policies,
     parent_component,
@@ -267,3 +268,37 @@ def test_without_alert_publishers_the_key_admits_no_service_publisher(standalone
     sids = [statement["Sid"] for statement in policy_json(key.inputs["policy"])["Statement"]]
     assert "AlertPublishersUseEncryptedTopic" not in sids
     assert "CloudWatchLogsEncryptsAccountLogGroups" in sids
+
+
+def test_the_function_alone_takes_its_settings_from_its_args(build_alone: CaptureFactory) -> None:
+    """Memory, timeout, concurrency, origins, metrics namespace and retention: none of them from the stack file."""
+    capture = build_alone(
+        """
+        from delivery_stack.components.function import DeliveryFunction, DeliveryFunctionArgs
+        from delivery_stack.packaging import deployable_functions
+
+        secret = aws.secretsmanager.Secret("stand-in-secret", opts=in_region)
+        DeliveryFunction(
+            "function-alone",
+            DeliveryFunctionArgs(
+                context=ctx,
+                package=deployable_functions()[0],
+                key=key,
+                audit_bucket=bucket,
+                secret=secret,
+                settings=FunctionSettings(memory_mb=640, timeout_seconds=21, reserved_concurrency=33),
+                allowed_origins=("https://a.example", "https://b.example"),
+                metrics_namespace="alone-metrics",
+                log_retention_days=60,
+            ),
+        )
+        """
+    )
+    (function,) = capture.of_type(FUNCTION)
+    assert (function.inputs["memorySize"], function.inputs["timeout"]) == (640, 21)
+    assert function.inputs["reservedConcurrentExecutions"] == 33
+    variables = function.inputs["environment"]["variables"]
+    assert variables["ALLOWED_ORIGINS"] == "https://a.example,https://b.example"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "alone-metrics"
+    (log_group,) = capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["retentionInDays"] == 60

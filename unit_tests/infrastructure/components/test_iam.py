@@ -16,7 +16,13 @@ from delivery_stack.components.iam import (
 )
 from preflight import Capture
 from preflight.capture import UNKNOWN, Registration
-from unit_tests.infrastructure.support import ancestors, function_role_policies, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    CaptureFactory,
+    ancestors,
+    function_role_policies,
+    policy_json,
+    resources_of,
+)
 
 IDENTITY_POLICY_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
 ARN = re.compile(r"^arn:(aws):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:.+$")
@@ -160,3 +166,37 @@ def test_a_role_per_function_trusted_only_by_lambda_from_this_account(capture: C
         assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
         assert "Resource" not in statement
         assert len(role.inputs["name"]) <= 64
+
+
+def test_a_service_role_alone_is_trusted_by_its_service_and_allowed_its_statements(
+    build_alone: CaptureFactory,
+) -> None:
+    capture = build_alone(
+        """
+        from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
+
+        ServiceRole(
+            "role-alone",
+            ServiceRoleArgs(
+                context=ctx,
+                role_name="alone-role",
+                trusted_service="states.amazonaws.com",
+                statements=[Statement(sid="PublishAlone", actions=("sns:Publish",), resources=(topic.arn,))],
+                description="assumed alone",
+            ),
+        )
+        """
+    )
+    (topic,) = capture.of_type("aws:sns/topic:Topic")
+    (role,) = capture.of_type("aws:iam/role:Role")
+    assert (role.inputs["name"], role.inputs["description"]) == ("alone-role", "assumed alone")
+    (trust,) = policy_json(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    (policy,) = capture.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert policy.inputs["name"] == "alone-role-least-privilege"
+    (statement,) = policy_json(policy.inputs["policy"])["Statement"]
+    assert (statement["Sid"], statement["Action"], statement["Resource"]) == (
+        "PublishAlone",
+        ["sns:Publish"],
+        [topic.outputs["arn"]],
+    )

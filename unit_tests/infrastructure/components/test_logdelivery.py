@@ -8,7 +8,7 @@ from delivery_stack.components.logdelivery import delivery_prefix
 from delivery_stack.naming import region_short
 from preflight import Capture
 from preflight.capture import Registration
-from unit_tests.infrastructure.support import THREE_REGIONS, policy_json, resources_of
+from unit_tests.infrastructure.support import THREE_REGIONS, CaptureFactory, policy_json, resources_of
 
 STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
@@ -111,3 +111,29 @@ def test_the_region_key_admits_firehose(up_three: Capture) -> None:
         statements = {s["Sid"]: s for s in policy_json(key.inputs["policy"])["Statement"]}
         via = statements["AccountUsesKeyThroughServices"]["Condition"]["StringEquals"]["kms:ViaService"]
         assert f"firehose.{region}.amazonaws.com" in via
+
+
+def test_a_log_delivery_alone_copies_the_given_group_to_the_given_bucket_under_its_source(
+    build_alone: CaptureFactory,
+) -> None:
+    capture = build_alone(
+        """
+        from delivery_stack.components.logdelivery import LogDelivery, LogDeliveryArgs
+
+        group = aws.cloudwatch.LogGroup("stand-in-group", name="/alone/group", opts=in_region)
+        LogDelivery(
+            "delivery-alone",
+            LogDeliveryArgs(context=ctx, key=key, log_group=group, logs_bucket=bucket, source="alone"),
+        )
+        """
+    )
+    (group,) = capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    (bucket,) = capture.of_type("aws:s3/bucket:Bucket")
+    (subscription,) = capture.of_type(FILTER)
+    (stream,) = capture.of_type(STREAM)
+    assert subscription.inputs["logGroup"] == "/alone/group"
+    assert subscription.property_dependencies["logGroup"] == [group.urn]
+    assert stream.inputs["name"].startswith("serverless-delivery-alone-logs-")
+    s3 = stream.inputs["extendedS3Configuration"]
+    assert s3["bucketArn"] == bucket.outputs["arn"]
+    assert s3["prefix"].startswith(delivery_prefix("alone"))

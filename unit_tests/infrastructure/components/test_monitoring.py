@@ -11,7 +11,7 @@ import pytest
 from delivery_stack.components.dashboard import layout
 from preflight import Capture, ProjectSpec, run_program
 from preflight.capture import UNKNOWN, Registration
-from unit_tests.infrastructure.support import policy_json, resources_of
+from unit_tests.infrastructure.support import CaptureFactory, policy_json, resources_of
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -167,3 +167,63 @@ def test_a_dashboard_without_widgets_is_refused() -> None:
 
     with pytest.raises(ValueError, match="dashboard-use1: a dashboard needs at least one widget"):
         Dashboard("dashboard-use1", DashboardArgs(context=None, widgets=[]))  # type: ignore[arg-type]
+
+
+# Stand-ins for what Monitoring and the dashboard read of a function and its alarms: names and ARNs.
+STAND_IN_FUNCTION = """
+function = types.SimpleNamespace(
+    function=types.SimpleNamespace(name=pulumi.Output.from_input("fn-alone")),
+    function_name="fn-alone",
+    dlq=types.SimpleNamespace(name=pulumi.Output.from_input("fn-alone-dlq")),
+)
+"""
+
+
+def test_monitoring_alone_takes_its_threshold_and_alert_email_from_its_args(build_alone: CaptureFactory) -> None:
+    """The dev stack file says 1% and platform-alerts@: the values here must come from MonitoringArgs."""
+    capture = build_alone(
+        STAND_IN_FUNCTION
+        + """
+from delivery_stack.components.monitoring import Monitoring, MonitoringArgs
+
+for suffix, email in (("with-email", "oncall@example.org"), ("without-email", None)):
+    Monitoring(
+        f"monitoring-{suffix}",
+        MonitoringArgs(
+            context=ctx, key=key, functions={"fn": function}, error_rate_threshold_percent=4.5, alert_email=email
+        ),
+    )
+"""
+    )
+    (subscription,) = capture.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == ("email", "oncall@example.org")
+    assert subscription.name.startswith("monitoring-with-email-")
+    error_rates = [alarm for alarm in capture.of_type(ALARM) if alarm.name.endswith("-error-rate")]
+    assert len(error_rates) == 2
+    for alarm in error_rates:
+        assert alarm.inputs["threshold"] == 4.5
+        assert "more than 4.5% of invocations failed" in alarm.inputs["alarmDescription"]
+
+
+def test_the_dashboard_alone_lays_out_its_widgets_and_marks_the_given_threshold(build_alone: CaptureFactory) -> None:
+    capture = build_alone(
+        STAND_IN_FUNCTION
+        + """
+from delivery_stack.components.dashboard import Dashboard, DashboardArgs, function_widgets
+
+alarm = types.SimpleNamespace(arn=pulumi.Output.from_input("arn:aws:cloudwatch:us-east-1:123456789012:alarm:a"))
+alarms = types.SimpleNamespace(all=[alarm, alarm, alarm])
+note = [{"type": "text", "width": 24, "height": 2, "properties": {"markdown": "alone"}}]
+Dashboard(
+    "dashboard-alone",
+    DashboardArgs(context=ctx, widgets=[note, function_widgets(ctx, function, alarms, 4.5)]),
+)
+"""
+    )
+    (dashboard,) = capture.of_type("aws:cloudwatch/dashboard:Dashboard")
+    widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    assert [widgets[0][k] for k in ("x", "y", "width", "height")] == [0, 0, 24, 2]
+    assert widgets[0]["properties"] == {"markdown": "alone"}
+    error_rate = next(w for w in widgets if w["properties"].get("title") == "fn-alone: error rate (%)")
+    assert error_rate["properties"]["annotations"]["horizontal"] == [{"label": "alarm", "value": 4.5}]
+    assert (error_rate["x"], error_rate["y"]) == (12, 2)

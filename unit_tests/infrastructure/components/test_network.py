@@ -267,3 +267,26 @@ def test_readme_states_what_each_nat_mode_costs_per_month() -> None:
         row = [line for line in text.splitlines() if line.startswith(f"| `{mode}`")]
         assert row, f"no cost row for natMode {mode}"
         assert re.search(r"\$\d+(\.\d\d)?", row[0]), row[0]
+
+
+def test_the_network_alone_takes_its_range_nat_mode_and_retention_from_its_args(build_alone: CaptureFactory) -> None:
+    """Values the dev stack file does not hold (10.10.0.0/16, no NAT, 7 days): each must come from NetworkArgs."""
+    capture = build_alone(
+        """
+        from delivery_stack.components.network import Network, NetworkArgs
+
+        Network(
+            "network-alone",
+            NetworkArgs(context=ctx, key=key, vpc_cidr="10.42.0.0/20", nat_mode="single", log_retention_days=30),
+        )
+        """
+    )
+    (vpc,) = capture.of_type("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["cidrBlock"] == "10.42.0.0/20"
+    assert sorted(s.inputs["cidrBlock"] for s in capture.of_type(SUBNET) if "private" in s.name) == [
+        "10.42.0.0/22",
+        "10.42.4.0/22",
+    ]
+    assert len(capture.of_type("aws:ec2/natGateway:NatGateway")) == nat_gateway_count("single")
+    (flow_logs,) = capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert flow_logs.inputs["retentionInDays"] == 30

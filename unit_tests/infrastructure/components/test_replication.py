@@ -97,3 +97,44 @@ def test_the_replication_role_reads_one_bucket_and_writes_the_other(up_three: Ca
             r.startswith(("arn:aws:s3:::", f"arn:aws:kms:{source}:{ACCOUNT}:", f"arn:aws:kms:{destination}:{ACCOUNT}:"))
             for r in resources
         )
+
+
+def test_a_replication_alone_copies_the_given_source_to_the_given_destination(build_alone: CaptureFactory) -> None:
+    capture = build_alone(
+        """
+        from delivery_stack.components.replication import AuditReplication, AuditReplicationArgs, ReplicaEnd
+
+        west = region_context(config, "us-west-2", pulumi.get_stack())
+        in_west = pulumi.ResourceOptions(provider=west.provider)
+        west_key = aws.kms.Key("stand-in-west-key", opts=in_west)
+        west_bucket = aws.s3.Bucket("stand-in-west-bucket", opts=in_west)
+
+
+        def end(side, context, end_bucket, end_key, opts):
+            versioning = aws.s3.BucketVersioning(
+                f"stand-in-{side}-versioning",
+                bucket=end_bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                opts=opts,
+            )
+            return ReplicaEnd(context, end_bucket, end_key, versioning)
+
+
+        AuditReplication(
+            "replication-alone",
+            AuditReplicationArgs(
+                context=ctx,
+                source=end("source", ctx, bucket, key, in_region),
+                destination=end("destination", west, west_bucket, west_key, in_west),
+            ),
+        )
+        """
+    )
+    buckets = {b.name: b for b in capture.of_type(BUCKET)}
+    keys = {k.name: k.outputs["arn"] for k in capture.of_type("aws:kms/key:Key")}
+    (configuration,) = capture.of_type(REPLICATION)
+    assert configuration.property_dependencies["bucket"] == [buckets["stand-in-bucket"].urn]
+    (rule,) = configuration.inputs["rules"]
+    assert rule["destination"]["bucket"] == buckets["stand-in-west-bucket"].outputs["arn"]
+    assert rule["destination"]["encryptionConfiguration"] == {"replicaKmsKeyId": keys["stand-in-west-key"]}
+    assert ":us-west-2:" in keys["stand-in-west-key"]

@@ -7,6 +7,7 @@ import json
 from preflight import Capture
 from preflight.capture import SECRET_SIG
 from unit_tests.infrastructure.support import (
+    CaptureFactory,
     children_of,
     function_role_policies,
     parent_component,
@@ -51,3 +52,20 @@ def test_each_function_reads_only_its_own_secret(up_three: Capture) -> None:
         assert readable[0] in secret_arns
         assert f":{up_three.region_of(policy)}:" in readable[0]
     assert json.dumps(sorted(secret_arns))
+
+
+def test_a_secret_alone_takes_its_name_description_and_key_from_its_args(build_alone: CaptureFactory) -> None:
+    capture = build_alone(
+        """
+        from delivery_stack.components.secrets import ApplicationSecret, ApplicationSecretArgs
+
+        ApplicationSecret(
+            "secret-alone",
+            ApplicationSecretArgs(context=ctx, secret_name="alone-signing-key", key=key, description="signs alone"),
+        )
+        """
+    )
+    (key,) = capture.of_type("aws:kms/key:Key")
+    (secret,) = capture.of_type("aws:secretsmanager/secret:Secret")
+    assert (secret.inputs["name"], secret.inputs["description"]) == ("alone-signing-key", "signs alone")
+    assert secret.inputs["kmsKeyId"] == key.outputs["arn"]

@@ -7,7 +7,13 @@ import pytest
 from delivery_stack.components.storage import KEY_USER_SERVICES
 from preflight import Capture
 from preflight.capture import UNKNOWN, Registration
-from unit_tests.infrastructure.support import children_of, parent_component, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    CaptureFactory,
+    children_of,
+    parent_component,
+    policy_json,
+    resources_of,
+)
 
 BUCKET_SETTINGS = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -183,3 +189,44 @@ def test_bucket_names_are_valid_and_carry_region_and_environment(three_regions: 
         assert len(name) <= 63
         assert name == name.lower()
         assert name.endswith("-dev-main")
+
+
+def test_storage_alone_admits_the_services_and_statements_its_args_name(build_alone: CaptureFactory) -> None:
+    capture = build_alone(
+        """
+        from delivery_stack.components.iam import Statement
+        from delivery_stack.components.storage import Storage, StorageArgs
+
+        Storage(
+            "storage-alone",
+            StorageArgs(
+                context=ctx,
+                extra_key_services=("firehose",),
+                alert_publishers=("events.amazonaws.com",),
+                bucket_policy_statements={
+                    "audit": [
+                        Statement(
+                            sid="AloneReadsAudit",
+                            actions=("s3:GetObject",),
+                            resources=("arn:aws:s3:::alone/*",),
+                            principals={"AWS": "arn:aws:iam::123456789012:root"},
+                        )
+                    ]
+                },
+            ),
+        )
+        """
+    )
+    (key,) = [k for k in capture.of_type("aws:kms/key:Key") if k.name == "storage-alone-key"]
+    statements = {s["Sid"]: s for s in policy_json(key.inputs["policy"])["Statement"]}
+    via = statements["AccountUsesKeyThroughServices"]["Condition"]["StringEquals"]["kms:ViaService"]
+    assert "firehose.us-east-1.amazonaws.com" in via
+    assert len(via) == len(KEY_USER_SERVICES) + 1
+    assert statements["AlertPublishersUseEncryptedTopic"]["Principal"] == {"Service": ["events.amazonaws.com"]}
+    sids_by_bucket = {
+        policy.name: [s["Sid"] for s in policy_json(policy.inputs["policy"])["Statement"]]
+        for policy in capture.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    }
+    assert [name for name, sids in sids_by_bucket.items() if "AloneReadsAudit" in sids] == [
+        "storage-alone-audit-policy"
+    ]

@@ -124,9 +124,7 @@ def api_widgets(
                         ["AWS/ApiGateway", "Latency", *api_dims, {"stat": "p99"}],
                         ["AWS/ApiGateway", "IntegrationLatency", *api_dims, {"stat": "p99"}],
                     ],
-                    "annotations": {
-                        "horizontal": [{"label": "alarm", "value": latency_p99_threshold_ms}]
-                    },
+                    "annotations": {"horizontal": [{"label": "alarm", "value": latency_p99_threshold_ms}]},
                 },
             },
             {

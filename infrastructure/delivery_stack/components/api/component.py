@@ -72,7 +72,9 @@ class Api(pulumi.ComponentResource):
             api_key_source="HEADER",
             opts=child,
         )
-        routes = build_routes(name, ctx, self.rest_api, args.function, args.allowed_origins, child)
+        routes = build_routes(
+            name, ctx, api=self.rest_api, function=args.function, allowed_origins=args.allowed_origins, opts=child
+        )
         self.resources = routes.resources
         self.request_validator = routes.request_validator
         self.methods = routes.methods
@@ -97,7 +99,13 @@ class Api(pulumi.ComponentResource):
         self.method_settings = stage.method_settings
 
         usage = build_usage_plan(
-            name, ctx, api_name=self.api_name, rest_api=self.rest_api, stage=self.stage, settings=args.settings, opts=child
+            name,
+            ctx,
+            api_name=self.api_name,
+            rest_api=self.rest_api,
+            stage=self.stage,
+            settings=args.settings,
+            opts=child,
         )
         self.api_key = usage.api_key
         self.usage_plan = usage.usage_plan

@@ -90,6 +90,7 @@ class RouteResources:
 def build_routes(
     base: str,
     ctx: RegionContext,
+    *,
     api: aws.apigateway.RestApi,
     function: aws.lambda_.Function,
     allowed_origins: Sequence[str],
