@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,28 @@ from unit_tests.infrastructure.support import (
 )
 
 COMPONENT_PREFIX = "delivery:"
+COMPONENTS_DIR = REPO_ROOT / "infrastructure" / "delivery_stack" / "components"
+
+
+def config_reads(source: str) -> list[int]:
+    """Lines of `source` that read an attribute named `config` (`ctx.config`, `self._ctx.config`, ...)."""
+    return sorted(
+        node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute) and node.attr == "config"
+    )
+
+
+def test_config_reads_are_found() -> None:
+    assert config_reads(
+        "limit = ctx.config.api.quota\nname = self._ctx.config.project\nsize = args.settings.memory"
+    ) == [1, 2]
+
+
+def test_components_take_settings_from_their_args_never_from_the_stack_config() -> None:
+    """stack.py is the one place StackConfig reaches the components (each through its Args)."""
+    modules = sorted(COMPONENTS_DIR.rglob("*.py"))
+    assert len(modules) > 10
+    reads = {str(m.relative_to(COMPONENTS_DIR)): config_reads(m.read_text()) for m in modules}
+    assert {module: lines for module, lines in reads.items() if lines} == {}
 
 
 def test_one_provider_per_region(capture: Capture) -> None:
