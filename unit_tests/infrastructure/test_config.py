@@ -6,12 +6,7 @@ from typing import Any
 
 import pytest
 
-from delivery_stack.config import (
-    CLOUDWATCH_RETENTION_DAYS,
-    ConfigError,
-    StackConfig,
-    parse_config,
-)
+from delivery_stack.config import ConfigError, StackConfig, parse_config
 
 PROJECT = "serverless-delivery"
 VALID: dict[str, Any] = {
@@ -91,10 +86,23 @@ def test_required_tags_include_cost_center() -> None:
     }
 
 
-def test_every_retention_cloudwatch_accepts_is_accepted() -> None:
+# The values CloudWatch Logs' PutRetentionPolicy accepts (its API reference), written out here rather than read
+# from the module under test, so a wrong list in config.py shows.
+PUT_RETENTION_POLICY_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("days", PUT_RETENTION_POLICY_DAYS)
+def test_every_retention_cloudwatch_accepts_is_accepted(days: int) -> None:
     """Seed failure: "CloudWatch log retention inconsistent with requirements": one validated value."""
-    for days in CLOUDWATCH_RETENTION_DAYS:
-        assert parse(logRetentionDays=str(days)).log_retention_days == days
+    assert parse(logRetentionDays=str(days)).log_retention_days == days
+
+
+@pytest.mark.parametrize("days", [0, 2, 6, 8, 365 * 2, 3654])
+def test_a_retention_cloudwatch_refuses_is_refused(days: int) -> None:
+    with pytest.raises(ConfigError, match="`logRetentionDays`"):
+        parse(logRetentionDays=str(days))
 
 
 BAD_INPUTS = [

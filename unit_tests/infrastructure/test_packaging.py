@@ -8,13 +8,12 @@ import pytest
 
 from delivery_stack.packaging import (
     BUILD_ROOT_ENV,
-    DEFAULT_BUILD_ROOT,
-    FUNCTIONS_DIR,
     PackagingError,
     build_root,
     deployable_functions,
     discover_functions,
 )
+from unit_tests.infrastructure.support import REPO_ROOT
 
 
 def _function(root: Path, name: str) -> Path:
@@ -23,10 +22,9 @@ def _function(root: Path, name: str) -> Path:
     return root / name
 
 
-def test_the_repository_functions_are_discovered() -> None:
-    names = [package.name for package in discover_functions()]
-    assert "pipeline" in names
-    assert FUNCTIONS_DIR.name == "functions"
+def test_the_repository_functions_are_discovered_in_functions() -> None:
+    (pipeline,) = [package for package in discover_functions() if package.name == "pipeline"]
+    assert pipeline.source_dir == REPO_ROOT / "functions" / "pipeline"
 
 
 def test_one_package_per_directory_with_a_handler(tmp_path: Path) -> None:
@@ -49,7 +47,8 @@ def test_directory_names_that_cannot_become_aws_names_are_refused(tmp_path: Path
 
 
 def test_build_root_default_and_override(tmp_path: Path) -> None:
-    assert build_root({}) == DEFAULT_BUILD_ROOT
+    """`nox -s build` and the pipeline's buildspec write build/functions/<name>/; the program reads there."""
+    assert build_root({}) == REPO_ROOT / "build" / "functions"
     assert build_root({BUILD_ROOT_ENV: str(tmp_path)}) == tmp_path.resolve()
 
 

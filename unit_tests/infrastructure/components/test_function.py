@@ -82,7 +82,7 @@ def test_memory_timeout_and_reserved_concurrency_come_from_config(tuned: Capture
 
 def test_function_names_carry_project_region_environment_and_suffix(three_regions: Capture) -> None:
     """Seed failure: "Lambda function name conflicts with resource name"."""
-    names = sorted(f.inputs["name"] for f in three_regions.of_type(FUNCTION))
+    names = sorted(f.inputs["name"] for f in resources_of(three_regions, FUNCTION))
     assert names == [
         "serverless-delivery-pipeline-apse2-dev-main",
         "serverless-delivery-pipeline-euw1-dev-main",
@@ -93,8 +93,8 @@ def test_function_names_carry_project_region_environment_and_suffix(three_region
 def test_log_group_is_created_first_with_standard_retention_and_the_key(up_three: Capture) -> None:
     """Seed failure: "CloudWatch log retention inconsistent with requirements": the function's log group is created
     by the stack, before the function, with the one configured retention and the region key."""
-    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
-    for function in up_three.of_type(FUNCTION):
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
+    for function in resources_of(up_three, FUNCTION):
         log_group = _sibling(up_three, function, "aws:cloudwatch/logGroup:LogGroup")
         assert log_group.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
         assert log_group.inputs["retentionInDays"] == 7
@@ -110,7 +110,7 @@ def test_log_retention_follows_config(tuned: Capture) -> None:
 
 def test_environment_is_built_from_resolved_values_only(up_three: Capture) -> None:
     """Seed failure: "Lambda environment variables include Output objects": every variable is a plain string."""
-    for function in up_three.of_type(FUNCTION):
+    for function in resources_of(up_three, FUNCTION):
         variables = function.inputs["environment"]["variables"]
         assert set(variables) == EXPECTED_VARIABLES
         dlq = _sibling(up_three, function, "aws:sqs/queue:Queue")
@@ -124,19 +124,19 @@ def test_environment_is_built_from_resolved_values_only(up_three: Capture) -> No
 
 
 def test_environment_is_unknown_as_a_whole_in_preview(preview_three: Capture) -> None:
-    for function in preview_three.of_type(FUNCTION):
+    for function in resources_of(preview_three, FUNCTION):
         assert function.inputs["environment"]["variables"] == UNKNOWN
 
 
 def test_environment_variables_are_encrypted_with_the_region_key(up_three: Capture) -> None:
-    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
-    for function in up_three.of_type(FUNCTION):
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
+    for function in resources_of(up_three, FUNCTION):
         assert function.inputs["kmsKeyArn"] == keys[up_three.region_of(function)]
 
 
 def test_dead_letter_queue_is_kms_encrypted_and_the_on_failure_destination(up_three: Capture) -> None:
-    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
-    for function in up_three.of_type(FUNCTION):
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
+    for function in resources_of(up_three, FUNCTION):
         dlq = _sibling(up_three, function, "aws:sqs/queue:Queue")
         assert dlq.inputs["kmsMasterKeyId"] == keys[up_three.region_of(function)]
         assert "sqsManagedSseEnabled" not in dlq.inputs
@@ -151,13 +151,15 @@ def test_dead_letter_queue_is_kms_encrypted_and_the_on_failure_destination(up_th
 def test_role_grants_exactly_what_the_function_does(up_three: Capture) -> None:
     """Seed failures: "Dead letter queue permissions not granted to Lambda" (sqs:SendMessage on exactly its queue)
     and "IAM least-privilege violated / wildcard ARNs"."""
-    for function in up_three.of_type(FUNCTION):
+    for function in resources_of(up_three, FUNCTION):
         region = up_three.region_of(function)
         statements = _role_policy(up_three, function)
         log_group = _sibling(up_three, function, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
         dlq = _sibling(up_three, function, "aws:sqs/queue:Queue").outputs["arn"]
         audit = f"arn:aws:s3:::{function.inputs['environment']['variables']['AUDIT_BUCKET']}"
-        key = next(k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key") if up_three.region_of(k) == region)
+        key = next(
+            k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key") if up_three.region_of(k) == region
+        )
         secret = function.inputs["environment"]["variables"]["SECRET_ARN"]
         assert {sid: (s["Action"], s["Resource"]) for sid, s in statements.items()} == {
             "WriteOwnLogGroup": (["logs:CreateLogStream", "logs:PutLogEvents"], [log_group, f"{log_group}:*"]),
@@ -225,7 +227,7 @@ def standalone_capture(tmp_path_factory: pytest.TempPathFactory, program_environ
 def test_functions_in_the_vpc_get_vpc_config_and_allow_listed_eni_permissions(up_three: Capture) -> None:
     """Seed failure: "VPC configuration may cause cold start issues": the network component attaches the function
     to its private subnets; the ENI actions are allow-listed `*` exceptions, granted only to VPC functions."""
-    for function in up_three.of_type(FUNCTION):
+    for function in resources_of(up_three, FUNCTION):
         vpc_config = function.inputs["vpcConfig"]
         assert len(vpc_config["subnetIds"]) >= 2
         assert all(subnet.startswith("subnet-") for subnet in vpc_config["subnetIds"])

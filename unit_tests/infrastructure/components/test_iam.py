@@ -104,9 +104,10 @@ def _identity_documents(capture: Capture) -> list[tuple[Registration, dict]]:
     for type_token in IDENTITY_POLICY_TYPES:
         for policy in capture.of_type(type_token):
             documents.append((policy, policy_json(policy.inputs["policy"])))
-    for role in capture.of_type("aws:iam/role:Role"):
+    for role in resources_of(capture, "aws:iam/role:Role"):
         assert "inlinePolicies" not in role.inputs
         assert "managedPolicyArns" not in role.inputs
+    assert documents, "no identity policy registered"
     return documents
 
 

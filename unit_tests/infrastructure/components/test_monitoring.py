@@ -24,12 +24,12 @@ def _alarms(capture: Capture, suffix: str) -> list[Registration]:
 
 def _topic_arn(capture: Capture, resource: Registration) -> str:
     region = capture.region_of(resource)
-    (topic,) = [t for t in capture.of_type("aws:sns/topic:Topic") if capture.region_of(t) == region]
+    (topic,) = [t for t in resources_of(capture, "aws:sns/topic:Topic") if capture.region_of(t) == region]
     return str(topic.outputs["arn"])
 
 
 def test_alert_topic_is_encrypted_with_the_region_key(up_three: Capture) -> None:
-    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
     for topic in resources_of(up_three, "aws:sns/topic:Topic"):
         assert topic.inputs["kmsMasterKeyId"] == keys[up_three.region_of(topic)]
 
@@ -91,7 +91,9 @@ def test_error_rate_threshold_follows_config(tuned: Capture) -> None:
 
 
 def test_error_alarm_watches_its_own_function_and_notifies_the_topic(up_three: Capture) -> None:
-    functions = {up_three.region_of(f): f.inputs["name"] for f in up_three.of_type("aws:lambda/function:Function")}
+    functions = {
+        up_three.region_of(f): f.inputs["name"] for f in resources_of(up_three, "aws:lambda/function:Function")
+    }
     for alarm in _alarms(up_three, "-error-rate"):
         region = up_three.region_of(alarm)
         for query in alarm.inputs["metricQueries"][:2]:
@@ -100,7 +102,7 @@ def test_error_alarm_watches_its_own_function_and_notifies_the_topic(up_three: C
 
 
 def test_throttle_and_dlq_depth_alarms(up_three: Capture) -> None:
-    queues = {up_three.region_of(q): q.outputs["name"] for q in up_three.of_type("aws:sqs/queue:Queue")}
+    queues = {up_three.region_of(q): q.outputs["name"] for q in resources_of(up_three, "aws:sqs/queue:Queue")}
     for alarm in _alarms(up_three, "-throttles"):
         assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AWS/Lambda", "Throttles")
         assert alarm.inputs["threshold"] == 0
@@ -145,7 +147,7 @@ def test_one_dashboard_per_region_built_from_resolved_values(up_three: Capture) 
 
 
 def test_dashboard_body_is_unknown_as_a_whole_in_preview(preview_three: Capture) -> None:
-    for dashboard in preview_three.of_type("aws:cloudwatch/dashboard:Dashboard"):
+    for dashboard in resources_of(preview_three, "aws:cloudwatch/dashboard:Dashboard"):
         assert dashboard.inputs["dashboardBody"] == UNKNOWN
 
 
@@ -198,7 +200,7 @@ for suffix, email in (("with-email", "oncall@example.org"), ("without-email", No
     (subscription,) = capture.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == ("email", "oncall@example.org")
     assert subscription.name.startswith("monitoring-with-email-")
-    error_rates = [alarm for alarm in capture.of_type(ALARM) if alarm.name.endswith("-error-rate")]
+    error_rates = [alarm for alarm in resources_of(capture, ALARM) if alarm.name.endswith("-error-rate")]
     assert len(error_rates) == 2
     for alarm in error_rates:
         assert alarm.inputs["threshold"] == 4.5

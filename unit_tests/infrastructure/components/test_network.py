@@ -38,7 +38,7 @@ README = REPO_ROOT / "README.md"
 
 
 def _in_region(capture: Capture, type_token: str, region: str) -> list[Registration]:
-    return [r for r in capture.of_type(type_token) if capture.region_of(r) == region]
+    return [r for r in resources_of(capture, type_token) if capture.region_of(r) == region]
 
 
 def _regions(capture: Capture) -> list[str]:
@@ -149,7 +149,7 @@ def test_function_security_group_allows_only_https_to_the_endpoints_and_s3(captu
         assert ingress.property_dependencies["securityGroupId"] == [endpoint_group.urn]
         assert ingress.property_dependencies["referencedSecurityGroupId"] == [function_group.urn]
         assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (443, 443)
-    for rule in capture.of_type(INGRESS):
+    for rule in resources_of(capture, INGRESS):
         assert "cidrIpv4" not in rule.inputs
         assert "cidrIpv6" not in rule.inputs
     for default_group in resources_of(capture, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
@@ -184,18 +184,20 @@ def test_flow_logs_go_to_an_encrypted_group_with_the_standard_retention(capture:
 
 def parent_children(capture: Capture, resource: Registration, type_token: str) -> Registration:
     component = parent_component(capture, resource, NETWORK)
-    (child,) = [r for r in capture.of_type(type_token) if r.parent == component.urn]
+    (child,) = [r for r in resources_of(capture, type_token) if r.parent == component.urn]
     return child
 
 
 def test_flow_log_role_writes_only_its_log_group(up_three: Capture) -> None:
     for flow_log in resources_of(up_three, "aws:ec2/flowLog:FlowLog"):
         group = parent_children(up_three, flow_log, "aws:cloudwatch/logGroup:LogGroup")
-        roles = [r for r in up_three.of_type("aws:iam/role:Role") if r.outputs["arn"] == flow_log.inputs["iamRoleArn"]]
+        roles = [
+            r for r in resources_of(up_three, "aws:iam/role:Role") if r.outputs["arn"] == flow_log.inputs["iamRoleArn"]
+        ]
         (role,) = roles
         trust = policy_json(role.inputs["assumeRolePolicy"])["Statement"]
         assert [s["Principal"] for s in trust] == [{"Service": "vpc-flow-logs.amazonaws.com"}]
-        (policy,) = [p for p in up_three.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.id]
+        (policy,) = [p for p in resources_of(up_three, "aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.id]
         (statement,) = policy_json(policy.inputs["policy"])["Statement"]
         assert statement["Resource"] == [group.outputs["arn"], f"{group.outputs['arn']}:*"]
 
@@ -219,8 +221,8 @@ def test_nat_modes_add_public_subnets_gateways_and_routes(run_stack: CaptureFact
     used = {route.inputs["natGatewayId"] for route in private_routes}
     assert used == {nat.id for nat in nats}
     # With a way out, the function may open HTTPS anywhere; still nothing may connect in.
-    assert any(rule.inputs.get("cidrIpv4") == "0.0.0.0/0" for rule in capture.of_type(EGRESS))
-    assert all("cidrIpv4" not in rule.inputs for rule in capture.of_type(INGRESS))
+    assert any(rule.inputs.get("cidrIpv4") == "0.0.0.0/0" for rule in resources_of(capture, EGRESS))
+    assert all("cidrIpv4" not in rule.inputs for rule in resources_of(capture, INGRESS))
 
 
 def test_every_taggable_network_resource_is_tagged_with_a_name(run_stack: CaptureFactory) -> None:
@@ -283,7 +285,7 @@ def test_the_network_alone_takes_its_range_nat_mode_and_retention_from_its_args(
     )
     (vpc,) = capture.of_type("aws:ec2/vpc:Vpc")
     assert vpc.inputs["cidrBlock"] == "10.42.0.0/20"
-    assert sorted(s.inputs["cidrBlock"] for s in capture.of_type(SUBNET) if "private" in s.name) == [
+    assert sorted(s.inputs["cidrBlock"] for s in resources_of(capture, SUBNET) if "private" in s.name) == [
         "10.42.0.0/22",
         "10.42.4.0/22",
     ]

@@ -63,7 +63,7 @@ def test_a_rotating_symmetric_key_with_an_alias_per_region(capture: Capture) -> 
 def test_key_policy_lets_exactly_the_services_that_use_it(up_three: Capture) -> None:
     """The key policy names each user and scopes it: account principals only through the listed services, Logs only
     for this account's log groups (encryption context), alarm publishing only for this account (source account)."""
-    for key in up_three.of_type("aws:kms/key:Key"):
+    for key in resources_of(up_three, "aws:kms/key:Key"):
         region = up_three.region_of(key)
         statements = _key_statements(up_three, key)
         assert set(statements) == {
@@ -107,9 +107,9 @@ def test_policies_resolve_whole_or_stay_unknown_in_preview(preview_three: Captur
     """Seed failure: "Policy JSON / Pulumi Output misuse (invalid serialization)": a document is serialised only
     from resolved values. In preview the key policy (account and partition come from invokes) is complete JSON and
     a bucket policy (the bucket ARN is not known yet) is unknown as a whole, never half-serialised."""
-    for key in preview_three.of_type("aws:kms/key:Key"):
+    for key in resources_of(preview_three, "aws:kms/key:Key"):
         assert "arn:aws:iam::123456789012:root" in policy_json(key.inputs["policy"])["Statement"][0]["Principal"]["AWS"]
-    for policy in preview_three.of_type("aws:s3/bucketPolicy:BucketPolicy"):
+    for policy in resources_of(preview_three, "aws:s3/bucketPolicy:BucketPolicy"):
         assert policy.inputs["policy"] == UNKNOWN
 
 
@@ -129,8 +129,8 @@ def test_three_buckets_per_region_with_every_setting_as_its_own_resource(capture
 
 def test_buckets_are_encrypted_with_the_region_key_and_bucket_key(up_three: Capture) -> None:
     """Seed failure: "S3 bucket encryption uses AES256 instead of KMS"."""
-    keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
-    for bucket in up_three.of_type("aws:s3/bucket:Bucket"):
+    keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
+    for bucket in resources_of(up_three, "aws:s3/bucket:Bucket"):
         sse = _bucket_setting(
             up_three, bucket, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
         )
@@ -168,7 +168,7 @@ def test_bucket_lifecycles_transition_then_expire(capture: Capture) -> None:
 
 
 def test_bucket_policies_deny_requests_without_tls(up_three: Capture) -> None:
-    for bucket in up_three.of_type("aws:s3/bucket:Bucket"):
+    for bucket in resources_of(up_three, "aws:s3/bucket:Bucket"):
         policy = _bucket_setting(up_three, bucket, "aws:s3/bucketPolicy:BucketPolicy")
         (statement,) = policy_json(policy.inputs["policy"])["Statement"]
         arn = f"arn:aws:s3:::{bucket.inputs['bucket']}"
@@ -183,7 +183,7 @@ def test_bucket_policies_deny_requests_without_tls(up_three: Capture) -> None:
 
 
 def test_bucket_names_are_valid_and_carry_region_and_environment(three_regions: Capture) -> None:
-    names = [b.inputs["bucket"] for b in three_regions.of_type("aws:s3/bucket:Bucket")]
+    names = [b.inputs["bucket"] for b in resources_of(three_regions, "aws:s3/bucket:Bucket")]
     assert len(names) == len(set(names)) == 9
     for name in names:
         assert len(name) <= 63
@@ -217,7 +217,7 @@ def test_storage_alone_admits_the_services_and_statements_its_args_name(build_al
         )
         """
     )
-    (key,) = [k for k in capture.of_type("aws:kms/key:Key") if k.name == "storage-alone-key"]
+    (key,) = [k for k in resources_of(capture, "aws:kms/key:Key") if k.name == "storage-alone-key"]
     statements = {s["Sid"]: s for s in policy_json(key.inputs["policy"])["Statement"]}
     via = statements["AccountUsesKeyThroughServices"]["Condition"]["StringEquals"]["kms:ViaService"]
     assert "firehose.us-east-1.amazonaws.com" in via
@@ -225,7 +225,7 @@ def test_storage_alone_admits_the_services_and_statements_its_args_name(build_al
     assert statements["AlertPublishersUseEncryptedTopic"]["Principal"] == {"Service": ["events.amazonaws.com"]}
     sids_by_bucket = {
         policy.name: [s["Sid"] for s in policy_json(policy.inputs["policy"])["Statement"]]
-        for policy in capture.of_type("aws:s3/bucketPolicy:BucketPolicy")
+        for policy in resources_of(capture, "aws:s3/bucketPolicy:BucketPolicy")
     }
     assert [name for name, sids in sids_by_bucket.items() if "AloneReadsAudit" in sids] == [
         "storage-alone-audit-policy"
