@@ -16,9 +16,41 @@ BUCKET_SSE_TYPES: Final = frozenset(
     }
 )
 BUCKET_PUBLIC_ACCESS_BLOCK_TYPES: Final = frozenset({"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"})
+BUCKET_WEBSITE_TYPES: Final = frozenset(
+    {
+        "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+        "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2",
+    }
+)
+BUCKET_POLICY: Final = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_ACL_TYPES: Final = frozenset({"aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketAcl:BucketAcl"})
+BUCKET_NOTIFICATION: Final = "aws:s3/bucketNotification:BucketNotification"
 LAMBDA_FUNCTION: Final = "aws:lambda/function:Function"
 LAMBDA_EVENT_INVOKE_CONFIG: Final = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 LAMBDA_PERMISSION: Final = "aws:lambda/permission:Permission"
+LAMBDA_EVENT_SOURCE_MAPPING: Final = "aws:lambda/eventSourceMapping:EventSourceMapping"
+LAMBDA_FUNCTION_URL: Final = "aws:lambda/functionUrl:FunctionUrl"
+SNS_TOPIC_SUBSCRIPTION: Final = "aws:sns/topicSubscription:TopicSubscription"
+EVENT_TARGET: Final = "aws:cloudwatch/eventTarget:EventTarget"
+REST_API_INTEGRATION: Final = "aws:apigateway/integration:Integration"
+HTTP_API_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
+STATE_MACHINE: Final = "aws:sfn/stateMachine:StateMachine"
+SCHEDULE: Final = "aws:scheduler/schedule:Schedule"
+INVOCATION_SOURCE_TYPES: Final = frozenset(
+    {
+        LAMBDA_PERMISSION,
+        LAMBDA_EVENT_INVOKE_CONFIG,
+        LAMBDA_EVENT_SOURCE_MAPPING,
+        LAMBDA_FUNCTION_URL,
+        BUCKET_NOTIFICATION,
+        SNS_TOPIC_SUBSCRIPTION,
+        EVENT_TARGET,
+        SCHEDULE,
+        REST_API_INTEGRATION,
+        HTTP_API_INTEGRATION,
+        STATE_MACHINE,
+    }
+)
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 REST_API_STAGE: Final = "aws:apigateway/stage:Stage"
@@ -40,6 +72,18 @@ IDENTITY_POLICY_DOCUMENTS: Final = {
     "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": "inlinePolicy",
 }
 ROLE: Final = "aws:iam/role:Role"
+MANAGED_POLICY: Final = "aws:iam/policy:Policy"
+# Attachments of a managed policy to a principal, by the property that holds the policy ARN(s).
+POLICY_ATTACHMENTS: Final = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    ROLE: "managedPolicyArns",
+}
 IDENTITY_POLICY_TYPES: Final = frozenset({*IDENTITY_POLICY_DOCUMENTS, ROLE})
 
 WILDCARD_CHARACTERS: Final = ("*", "?")

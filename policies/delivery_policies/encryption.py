@@ -9,7 +9,7 @@ from pulumi_policy import Severity
 from delivery_policies import aws
 from delivery_policies.policy_spec import Evaluation, PolicySpec, ResourceView
 from delivery_policies.props import MISSING, UNKNOWN, elements, field, flag, path, text
-from delivery_policies.relations import bucket_attachments
+from delivery_policies.relations import bucket_attachments, public_website
 
 KMS_ALGORITHMS: Final = frozenset({"aws:kms", "aws:kms:dsse"})
 
@@ -162,29 +162,54 @@ def _judge_sse_rules(configuration: Any, subject: ResourceView, evaluation: Eval
 
 
 def check_bucket_encryption(resources: list[ResourceView], evaluation: Evaluation) -> None:
+    """A separate configuration decides when one targets the bucket: after `pulumi up` the bucket's own
+    serverSideEncryptionConfiguration reads back whatever S3 reports (AES256 until the separate resource applies, or
+    a copy of it), so the inline value only decides for a bucket without one."""
     configurations = [resource for resource in resources if resource.type in aws.BUCKET_SSE_TYPES]
-    for configuration in configurations:
-        _judge_sse_rules(configuration.props, configuration, evaluation, "rules")
     attachments = bucket_attachments(configurations)
+    websites = bucket_attachments(resource for resource in resources if resource.type in aws.BUCKET_WEBSITE_TYPES)
+    policies = bucket_attachments(resource for resource in resources if resource.type == aws.BUCKET_POLICY)
+    acls = bucket_attachments(resource for resource in resources if resource.type in aws.BUCKET_ACL_TYPES)
+    judged: set[str] = set()
     for bucket in (resource for resource in resources if resource.type in aws.BUCKET_TYPES):
-        inline = [
-            block
-            for key in ("serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations")
-            for block in elements(field(bucket.props, key))
-        ]
-        if inline:
-            for block in inline:
-                if block is UNKNOWN:
-                    evaluation.undecided("serverSideEncryptionConfiguration")
-                else:
-                    _judge_sse_rules(block, bucket, evaluation, "serverSideEncryptionConfiguration")
-            continue
         attached = attachments.of(bucket)
+        if attached is not UNKNOWN:
+            judged.update(configuration.urn for configuration in attached)
+        website = public_website(bucket, websites, policies, acls)
+        if website is True:
+            evaluation.exempt_by_context(
+                bucket,
+                "a public static website: S3 refuses anonymous reads of SSE-KMS objects, so it keeps SSE-S3 "
+                "(s3-bucket-public-access-block still reports it)",
+            )
+            continue
+        if website is UNKNOWN:
+            evaluation.undecided("website")
+            continue
         if attached is UNKNOWN:
             evaluation.undecided("bucket")
-            continue
-        if attached:
-            continue
+        elif attached:
+            for configuration in attached:
+                _judge_sse_rules(configuration.props, configuration, evaluation, "rules")
+        else:
+            _judge_bucket_alone(bucket, evaluation)
+    for configuration in configurations:
+        if configuration.urn not in judged:
+            _judge_sse_rules(configuration.props, configuration, evaluation, "rules")
+
+
+def _judge_bucket_alone(bucket: ResourceView, evaluation: Evaluation) -> None:
+    inline = [
+        block
+        for key in ("serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations")
+        for block in elements(field(bucket.props, key))
+    ]
+    for block in inline:
+        if block is UNKNOWN:
+            evaluation.undecided("serverSideEncryptionConfiguration")
+        else:
+            _judge_sse_rules(block, bucket, evaluation, "serverSideEncryptionConfiguration")
+    if not inline:
         evaluation.violation(
             "no-kms-default-encryption",
             "the bucket has no default encryption with a customer-managed KMS key (neither inline nor a "
@@ -212,6 +237,17 @@ POLICIES: Final = (
         topics=("s3", "encryption"),
         scope="stack",
         check=check_bucket_encryption,
+        category="security",
+        example="""bucket = aws.s3.Bucket("data")
+aws.s3.BucketServerSideEncryptionConfiguration(
+    "data-sse",
+    bucket=bucket.id,
+    rules=[{
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+        "bucket_key_enabled": True,
+    }],
+)""",
+        peer_notes="Requires a customer-managed key. Peer packs read only the v4/v6 inline fields; the pack reads the pulumi-aws 7 model (the separate configuration resource decides, the bucket's read-back AES256 does not). A public static website bucket is exempt.",
     ),
     PolicySpec(
         name="sns-topic-kms-encryption",
@@ -224,6 +260,9 @@ POLICIES: Final = (
         scope="resource",
         check=_single_key_check("kmsMasterKeyId", "the topic"),
         resource_types=frozenset({aws.SNS_TOPIC}),
+        category="security",
+        example="""aws.sns.Topic("alerts", kms_master_key_id=key.arn)""",
+        peer_notes='Checkov accepts `alias/aws/sns`; the pack does not.',
     ),
     PolicySpec(
         name="sqs-queue-kms-encryption",
@@ -236,6 +275,9 @@ POLICIES: Final = (
         scope="resource",
         check=check_sqs_queue,
         resource_types=frozenset({aws.SQS_QUEUE}),
+        category="security",
+        example="""aws.sqs.Queue("jobs", kms_master_key_id=key.arn)""",
+        peer_notes='Checkov accepts SSE-SQS; the pack does not.',
     ),
     PolicySpec(
         name="log-group-kms-encryption",
@@ -249,6 +291,8 @@ POLICIES: Final = (
         scope="resource",
         check=_single_key_check("kmsKeyId", "the log group"),
         resource_types=frozenset({aws.LOG_GROUP}),
+        category="security",
+        example="""aws.cloudwatch.LogGroup("app-logs", retention_in_days=7, kms_key_id=key.arn)""",
     ),
     PolicySpec(
         name="secretsmanager-secret-kms-encryption",
@@ -261,6 +305,8 @@ POLICIES: Final = (
         scope="resource",
         check=_single_key_check("kmsKeyId", "the secret"),
         resource_types=frozenset({aws.SECRET}),
+        category="security",
+        example="""aws.secretsmanager.Secret("signing-key", kms_key_id=key.arn)""",
     ),
     PolicySpec(
         name="cicd-artifacts-kms-encryption",
@@ -278,6 +324,16 @@ POLICIES: Final = (
         scope="resource",
         check=check_cicd_artifacts,
         resource_types=frozenset({aws.CODEBUILD_PROJECT, aws.CODEPIPELINE}),
+        category="security",
+        example="""aws.codebuild.Project(
+    "build",
+    service_role=role.arn,
+    encryption_key=key.arn,
+    artifacts={"type": "CODEPIPELINE"},
+    environment={"compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "type": "LINUX_CONTAINER"},
+    source={"type": "CODEPIPELINE"},
+)""",
+        peer_notes='The pack checks every artifact store, secondary artifacts and S3 build logs.',
     ),
     PolicySpec(
         name="kms-key-rotation-enabled",
@@ -290,5 +346,7 @@ POLICIES: Final = (
         scope="resource",
         check=check_kms_key_rotation,
         resource_types=frozenset({aws.KMS_KEY}),
+        category="security",
+        example="""aws.kms.Key("key", enable_key_rotation=True, deletion_window_in_days=30)""",
     ),
 )

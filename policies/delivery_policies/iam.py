@@ -230,6 +230,16 @@ POLICIES: Final = (
                 "default": [],
             }
         },
+        category="security",
+        example="""aws.iam.RolePolicy(
+    "reader",
+    role=role.id,
+    policy=bucket.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/*"]}],
+    })),
+)""",
+        peer_notes='The pack also catches partial wildcards such as `s3:Get*`.',
     ),
     PolicySpec(
         name="iam-no-wildcard-resources",
@@ -258,5 +268,15 @@ POLICIES: Final = (
                 "default": [dict(entry) for entry in DEFAULT_WILDCARD_RESOURCE_ACTIONS],
             }
         },
+        category="security",
+        example="""aws.iam.RolePolicy(
+    "sender",
+    role=role.id,
+    policy=queue.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [arn]}],
+    })),
+)""",
+        peer_notes='The pack also refuses ARNs with a wildcard region or account, and admits `*` only for the configured actions AWS authorizes solely on `*`.',
     ),
 )

@@ -7,7 +7,16 @@ from typing import Final
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from delivery_policies import api, encryption, iam, observability, resilience, s3_posture, tagging
+from delivery_policies import (
+    api,
+    encryption,
+    iam,
+    iam_attachments,
+    observability,
+    resilience,
+    s3_posture,
+    tagging,
+)
 from delivery_policies.exemptions import EXEMPTIONS_FILE, Exemptions, load_exemptions
 from delivery_policies.policy_spec import PolicySpec, build_policy
 
@@ -20,6 +29,7 @@ PACK_DIR: Final = Path(__file__).resolve().parent.parent
 POLICY_SPECS: Final[tuple[PolicySpec, ...]] = (
     *encryption.POLICIES,
     *iam.POLICIES,
+    *iam_attachments.POLICIES,
     *api.POLICIES,
     *observability.POLICIES,
     *resilience.POLICIES,

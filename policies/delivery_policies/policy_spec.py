@@ -119,6 +119,7 @@ class Evaluation:
         self.findings: list[Finding] = []
         self.unknown: UnknownValueError | None = None
         self.not_applicable_reason: str | None = None
+        self.context_exempted: list[tuple[ResourceView, str]] = []
 
     def violation(self, finding: str, message: str, resource: ResourceView | None = None) -> None:
         if resource is None:
@@ -138,14 +139,26 @@ class Evaluation:
     def not_applicable(self, reason: str) -> None:
         self.not_applicable_reason = reason
 
+    def exempt_by_context(self, resource: ResourceView, reason: str) -> None:
+        """The program's context makes the policy moot for `resource` (logged; the not-applicable reason when the
+        check found nothing else)."""
+        self.context_exempted.append((resource, reason))
+
 
 ResourceCheck = Callable[[ResourceView, Evaluation], None]
 StackCheck = Callable[[list[ResourceView], Evaluation], None]
 
 
+Category = Literal["security", "observability", "resilience", "hygiene", "convention"]
+
+
 @dataclass(frozen=True)
 class PolicySpec:
-    """A policy as data. `resource_types` limits a resource check to those type tokens (None: every type)."""
+    """A policy as data. `resource_types` limits a resource check to those type tokens (None: every type).
+
+    `category` decides what the generic profile does with the policy; `example` is a compliant Pulumi Python snippet
+    and `peer_notes` how Checkov and cdk-nag differ (both rendered into the policy reference).
+    """
 
     name: str
     description: str
@@ -156,8 +169,11 @@ class PolicySpec:
     topics: tuple[str, ...]
     scope: Literal["resource", "stack"]
     check: Callable[..., None]
+    category: Category
+    example: str
     resource_types: frozenset[str] | None = None
     config_properties: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    peer_notes: str = ""
 
     @property
     def tags(self) -> list[str]:
@@ -211,10 +227,14 @@ def _settle(
         if evaluation.unknown is not None:
             exempted.append({"urn": "", "finding": "", "message": evaluation.unknown.message, "reason": ""})
         not_applicable(EXEMPTED_PREFIX + json.dumps(exempted, sort_keys=True))
+    for resource, reason in evaluation.context_exempted:
+        pulumi.log.info(f"policy {spec.name}: {resource.urn}: not applicable: {reason}")
     if evaluation.unknown is not None:
         raise evaluation.unknown
     if evaluation.not_applicable_reason is not None:
         not_applicable(evaluation.not_applicable_reason)
+    if evaluation.context_exempted and not evaluation.findings:
+        not_applicable("; ".join(f"{resource.name}: {reason}" for resource, reason in evaluation.context_exempted))
 
 
 def _evaluate(spec: PolicySpec, config: Mapping[str, Any] | None, check: Callable[[Evaluation], None]) -> Evaluation:

@@ -12,18 +12,27 @@ from delivery_policies.props import MISSING, UNKNOWN, field, flag, plain
 from delivery_policies.relations import bucket_attachments
 
 PUBLIC_ACCESS_SETTINGS: Final = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-# Inline bucket arguments pulumi-aws deprecates in favour of separate resources (plural: the v6 BucketV2 spellings).
+# Every inline argument pulumi-aws 7 deprecates on s3.Bucket in favour of a separate resource (pulumi_aws/s3/bucket.py,
+# the `@_utilities.deprecated` properties), plus the plural spellings of v6's BucketV2.
 LEGACY_INLINE_ARGUMENTS: Final = {
-    "acl": "aws.s3.BucketOwnershipControls (BucketOwnerEnforced) instead of ACLs",
+    "accelerationStatus": "aws.s3.BucketAccelerateConfiguration",
+    "acl": "aws.s3.BucketOwnershipControls (BucketOwnerEnforced) or aws.s3.BucketAcl",
+    "corsRules": "aws.s3.BucketCorsConfiguration",
+    "grants": "aws.s3.BucketAcl",
     "lifecycleRules": "aws.s3.BucketLifecycleConfiguration",
+    "logging": "aws.s3.BucketLogging",
+    "loggings": "aws.s3.BucketLogging",
+    "objectLockConfiguration": "object_lock_enabled and aws.s3.BucketObjectLockConfiguration",
+    "policy": "aws.s3.BucketPolicy",
+    "replicationConfiguration": "aws.s3.BucketReplicationConfig",
+    "replicationConfigurations": "aws.s3.BucketReplicationConfig",
+    "requestPayer": "aws.s3.BucketRequestPaymentConfiguration",
     "serverSideEncryptionConfiguration": "aws.s3.BucketServerSideEncryptionConfiguration",
     "serverSideEncryptionConfigurations": "aws.s3.BucketServerSideEncryptionConfiguration",
     "versioning": "aws.s3.BucketVersioning",
     "versionings": "aws.s3.BucketVersioning",
-    "logging": "aws.s3.BucketLogging",
-    "loggings": "aws.s3.BucketLogging",
-    "replicationConfiguration": "aws.s3.BucketReplicationConfig",
-    "replicationConfigurations": "aws.s3.BucketReplicationConfig",
+    "website": "aws.s3.BucketWebsiteConfiguration",
+    "websites": "aws.s3.BucketWebsiteConfiguration",
 }
 
 
@@ -72,20 +81,31 @@ POLICIES: Final = (
         topics=("s3", "public-access"),
         scope="stack",
         check=check_public_access_blocks,
+        category="security",
+        example="""aws.s3.BucketPublicAccessBlock(
+    "data-public-access",
+    bucket=bucket.id,
+    block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+)""",
     ),
     PolicySpec(
         name="s3-bucket-no-legacy-inline-config",
-        description="No S3 bucket sets the deprecated inline acl, lifecycleRules, serverSideEncryptionConfiguration, "
-        "versioning, logging or replicationConfiguration.",
+        description="No S3 bucket sets an inline argument pulumi-aws 7 deprecates (accelerationStatus, acl, "
+        "corsRules, grants, lifecycleRules, logging, objectLockConfiguration, policy, replicationConfiguration, "
+        "requestPayer, serverSideEncryptionConfiguration, versioning, website).",
         severity=Severity.LOW,
-        remediation="Move each inline argument to its own resource (BucketOwnershipControls, "
-        "BucketLifecycleConfiguration, BucketServerSideEncryptionConfiguration, BucketVersioning, BucketLogging, "
-        "BucketReplicationConfig) targeting the bucket.",
+        remediation="Move each inline argument to its own resource targeting the bucket (the finding names it: "
+        "BucketVersioning, BucketWebsiteConfiguration, BucketPolicy, BucketLifecycleConfiguration, ...).",
         checkov=(),
         cdk_nag=(),
         topics=("s3", "deprecation"),
         scope="resource",
         check=check_legacy_inline_config,
         resource_types=aws.BUCKET_TYPES,
+        category="hygiene",
+        example="""bucket = aws.s3.Bucket("site")
+aws.s3.BucketVersioning("site-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"})
+aws.s3.BucketWebsiteConfiguration("site-website", bucket=bucket.id, index_document={"suffix": "index.html"})""",
+        peer_notes='Checkov reads inline and separate resources alike.',
     ),
 )

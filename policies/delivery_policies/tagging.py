@@ -101,6 +101,10 @@ POLICIES: Final = (
         topics=("providers", "multi-region"),
         scope="resource",
         check=check_explicit_provider,
+        category="convention",
+        example="""provider = aws.Provider("use1", region="us-east-1")
+aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(provider=provider))""",
+        peer_notes='A Pulumi concept.',
     ),
     PolicySpec(
         name="required-tags",
@@ -123,5 +127,9 @@ POLICIES: Final = (
                 "description": "Tag keys every taggable resource must carry.",
             }
         },
+        category="convention",
+        example="""provider = aws.Provider("use1", region="us-east-1", default_tags={"tags": {
+    "Project": "shop", "Environment": "dev", "Owner": "team", "CostCenter": "cc-1", "ManagedBy": "pulumi", "Stack": "dev",
+}})""",
     ),
 )

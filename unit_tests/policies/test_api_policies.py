@@ -1,4 +1,5 @@
-"""lambda-permission-scoped-source-arn: API Gateway may invoke a function only from one API, stage, method and path."""
+"""lambda-permission-scoped-source-arn: API Gateway may invoke a function only from one API, stage and route (method
+`*` only on a concrete path: an ANY route); other AWS services only with a source ARN or source account."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def permission(source_arn: Any = None, principal: Any = "apigateway.amazonaws.co
         "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/health",
         f"{SCOPED}/child",
         "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/OPTIONS/",
+        # ANY routes: the method is `*`, the stage and the path are concrete.
+        "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/pipeline",
+        "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/*/{proxy+}",
+        "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/*/",
     ],
 )
 def test_fully_scoped_source_arn_passes(policy_gate: PolicyGate, source_arn: str) -> None:
@@ -38,7 +43,11 @@ def test_fully_scoped_source_arn_passes(policy_gate: PolicyGate, source_arn: str
     [
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/POST/pipeline", "wildcard-source-arn"),
-        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/pipeline", "wildcard-source-arn"),
+        # Near misses of an ANY route: no path, a wildcard path, or a wildcard stage stay violations.
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*", "wildcard-source-arn"),
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/*", "wildcard-source-arn"),
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/users/*", "wildcard-source-arn"),
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*/{proxy+}", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/POST/*", "wildcard-source-arn"),
         ("arn:aws:execute-api:*:123456789012:a1b2c3d4e5/dev/POST/pipeline", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/dev/POST/pipeline", "wildcard-source-arn"),
@@ -66,9 +75,36 @@ def test_principal_is_matched_without_regard_to_case(policy_gate: PolicyGate) ->
     }
 
 
-@pytest.mark.parametrize("principal", ["events.amazonaws.com", "s3.amazonaws.com", "123456789012", 7])
-def test_permissions_for_other_principals_are_not_this_policys_concern(policy_gate: PolicyGate, principal: Any) -> None:
+@pytest.mark.parametrize("principal", ["123456789012", "arn:aws:iam::123456789012:root", 7])
+def test_permissions_for_accounts_are_not_this_policys_concern(policy_gate: PolicyGate, principal: Any) -> None:
     assert findings(policy_gate.run(permission(principal=principal)), POLICY) == set()
+
+
+@pytest.mark.parametrize(
+    "principal", ["s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "logs.us-east-1.amazonaws.com"]
+)
+def test_other_service_principals_need_a_source(policy_gate: PolicyGate, principal: str) -> None:
+    assert findings(policy_gate.run(permission(principal=principal)), POLICY) == {("invoke", "missing-source")}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"sourceArn": "arn:aws:s3:::uploads-bucket"},
+        {"sourceAccount": "123456789012"},
+        {"sourceArn": UNKNOWN, "sourceAccount": "123456789012"},
+    ],
+)
+def test_other_service_principals_with_a_source_pass(policy_gate: PolicyGate, source: dict[str, Any]) -> None:
+    inputs = {"action": "lambda:InvokeFunction", "function": "fn", "principal": "s3.amazonaws.com", **source}
+    assert findings(policy_gate.run(resource(PERMISSION, "invoke", inputs)), POLICY) == set()
+
+
+def test_other_service_principal_with_an_unknown_source_cannot_decide(policy_gate: PolicyGate) -> None:
+    inputs = {"action": "lambda:InvokeFunction", "function": "fn", "principal": "sns.amazonaws.com", "sourceArn": UNKNOWN}
+    report = policy_gate.run(resource(PERMISSION, "invoke", inputs))
+    assert findings(report, POLICY) == set()
+    assert len(undecided(report, POLICY)) == 1
 
 
 def test_unknown_values_cannot_decide(policy_gate: PolicyGate) -> None:

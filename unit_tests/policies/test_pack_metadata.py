@@ -36,8 +36,18 @@ EXPECTED_NAMES = {
     "required-tags",
     "s3-bucket-no-legacy-inline-config",
     "lambda-dead-letter-config",
+    # Issue 14: the holes inside the pack's scope.
+    "iam-no-wildcard-policy-attachment",
+    "lambda-log-group-managed",
+    "sfn-state-machine-xray-tracing",
 }
-STACK_POLICIES = {"s3-bucket-kms-encryption", "s3-bucket-public-access-block", "lambda-dead-letter-config"}
+STACK_POLICIES = {
+    "s3-bucket-kms-encryption",
+    "s3-bucket-public-access-block",
+    "lambda-dead-letter-config",
+    "iam-no-wildcard-policy-attachment",
+    "lambda-log-group-managed",
+}
 
 
 def policies_by_name(policy_gate: PolicyGate) -> dict[str, analyzer_pb2.PolicyInfo]:

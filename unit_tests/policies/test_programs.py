@@ -24,11 +24,17 @@ SEED_FAILURES: dict[str, tuple[tuple[str, str, str], set[str]]] = {
     ),
     "wildcard_source_arn": (
         ("lambda-permission-scoped-source-arn", "api-lambda-permission", "wildcard-source-arn"),
-        {"lambda-permission-scoped-source-arn", "lambda-dead-letter-config"},
+        # The function is invoked only by API Gateway (synchronously): no dead-letter queue is asked for.
+        {"lambda-permission-scoped-source-arn", "lambda-log-group-managed"},
     ),
     "missing_xray": (
         ("lambda-xray-tracing-active", "untraced-function", "tracing-not-active"),
-        {"lambda-xray-tracing-active", "apigateway-stage-xray-tracing", "lambda-dead-letter-config"},
+        {
+            "lambda-xray-tracing-active",
+            "apigateway-stage-xray-tracing",
+            "lambda-dead-letter-config",
+            "lambda-log-group-managed",
+        },
     ),
     "thirty_day_retention": (
         ("log-group-retention-standard", "function-logs", "retention:30"),
