@@ -122,6 +122,7 @@ class PolicyGate:
         self.pack = load_pack_spec(PACK_DIR)
         self.project = ProjectSpec(name=PROJECT, root=ROOT, main=ROOT, stack=STACK, stack_file=None, config={})
         self.info = client.analyzer_info()
+        self.last_stack_response = analyzer_pb2.AnalyzeResponse()
         self.configure({})
 
     def configure(self, user: Mapping[str, PolicyConfigEntry]) -> None:
@@ -145,6 +146,7 @@ class PolicyGate:
         )
         resources = engine_resources(capture, {})
         analysis = analyse(self.client, resources, None, workers=2)
+        self.last_stack_response = analysis.stack
         return build_report(
             capture,
             project=self.project,
@@ -170,6 +172,11 @@ def running_policy_gate() -> Iterator[PolicyGate]:
         AnalyzerClient(process.port, process) as client,
     ):
         yield PolicyGate(engine, process, client)
+
+
+def stack_not_applicable(gate: PolicyGate, policy: str) -> list[str]:
+    """The not-applicable reasons a stack policy gave in the last run (the CLI records them as policy results)."""
+    return [entry.reason for entry in gate.last_stack_response.not_applicable if entry.policy_name == policy]
 
 
 def violations(report: GateReport, policy: str) -> list[Violation]:
