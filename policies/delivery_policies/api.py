@@ -111,8 +111,8 @@ POLICIES: Final = (
         remediation="For API Gateway, one aws.lambda_.Permission per route, with source_arn built from resolved "
         "values: arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<METHOD or * for ANY>/<path> (never /*/*). "
         "For other services, source_arn=<the bucket, topic or rule ARN> (or source_account).",
-        checkov=("CKV_AWS_364",),
-        cdk_nag=(),
+        checkov=("CKV_AWS_364", "CKV_AWS_301"),
+        cdk_nag=("NIST.800.53.R5-LambdaFunctionPublicAccessProhibited",),
         topics=("lambda", "apigateway", "least-privilege"),
         scope="resource",
         check=check_permission,
@@ -125,6 +125,9 @@ POLICIES: Final = (
     principal="apigateway.amazonaws.com",
     source_arn=api.execution_arn.apply(lambda arn: f"{arn}/prod/*/{{proxy+}}"),
 )""",
-        peer_notes='Checkov accepts any source ARN, even `/*/*`; the pack wants one stage and one route (method `*` only on a concrete path).',
+        peer_notes=(
+            "Checkov accepts any source ARN, even `/*/*`; the pack wants one stage and one route (method `*` only"
+            " on a concrete path)."
+        ),
     ),
 )

@@ -232,8 +232,8 @@ POLICIES: Final = (
             "Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket whose rule sets "
             "sse_algorithm='aws:kms', kms_master_key_id=<customer-managed key ARN> and bucket_key_enabled=True."
         ),
-        checkov=("CKV_AWS_145",),
-        cdk_nag=("NIST.800.53.R5-S3DefaultEncryptionKMS",),
+        checkov=("CKV_AWS_145", "CKV_AWS_19"),
+        cdk_nag=("NIST.800.53.R5-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3BucketServerSideEncryptionEnabled"),
         topics=("s3", "encryption"),
         scope="stack",
         check=check_bucket_encryption,
@@ -247,7 +247,11 @@ aws.s3.BucketServerSideEncryptionConfiguration(
         "bucket_key_enabled": True,
     }],
 )""",
-        peer_notes="Requires a customer-managed key. Peer packs read only the v4/v6 inline fields; the pack reads the pulumi-aws 7 model (the separate configuration resource decides, the bucket's read-back AES256 does not). A public static website bucket is exempt.",
+        peer_notes=(
+            "Requires a customer-managed key. Peer packs read only the v4/v6 inline fields; the pack reads the "
+            "pulumi-aws 7 model (the separate configuration resource decides, the bucket's read-back AES256 does "
+            "not). A public static website bucket is exempt."
+        ),
     ),
     PolicySpec(
         name="sns-topic-kms-encryption",
@@ -262,7 +266,7 @@ aws.s3.BucketServerSideEncryptionConfiguration(
         resource_types=frozenset({aws.SNS_TOPIC}),
         category="security",
         example="""aws.sns.Topic("alerts", kms_master_key_id=key.arn)""",
-        peer_notes='Checkov accepts `alias/aws/sns`; the pack does not.',
+        peer_notes="Checkov accepts `alias/aws/sns`; the pack does not.",
     ),
     PolicySpec(
         name="sqs-queue-kms-encryption",
@@ -277,7 +281,7 @@ aws.s3.BucketServerSideEncryptionConfiguration(
         resource_types=frozenset({aws.SQS_QUEUE}),
         category="security",
         example="""aws.sqs.Queue("jobs", kms_master_key_id=key.arn)""",
-        peer_notes='Checkov accepts SSE-SQS; the pack does not.',
+        peer_notes="Checkov accepts SSE-SQS; the pack does not.",
     ),
     PolicySpec(
         name="log-group-kms-encryption",
@@ -330,10 +334,12 @@ aws.s3.BucketServerSideEncryptionConfiguration(
     service_role=role.arn,
     encryption_key=key.arn,
     artifacts={"type": "CODEPIPELINE"},
-    environment={"compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "type": "LINUX_CONTAINER"},
+    environment={
+        "compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "type": "LINUX_CONTAINER",
+    },
     source={"type": "CODEPIPELINE"},
 )""",
-        peer_notes='The pack checks every artifact store, secondary artifacts and S3 build logs.',
+        peer_notes="The pack checks every artifact store, secondary artifacts and S3 build logs.",
     ),
     PolicySpec(
         name="kms-key-rotation-enabled",

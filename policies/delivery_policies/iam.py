@@ -217,8 +217,12 @@ POLICIES: Final = (
             "List the exact actions the principal needs (for example s3:GetObject, s3:PutObject) instead of a "
             "wildcard. An unavoidable wildcard goes on the policy's allowedWildcardActions config with its reason."
         ),
-        checkov=("CKV_AWS_63", "CKV_AWS_49", "CKV_AWS_62"),
-        cdk_nag=("AwsSolutions-IAM5",),
+        checkov=("CKV_AWS_63", "CKV_AWS_49", "CKV_AWS_62", "CKV2_AWS_40"),
+        cdk_nag=(
+            "AwsSolutions-IAM5",
+            "NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess",
+            "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
+        ),
         topics=("iam", "least-privilege"),
         scope="resource",
         check=check_wildcard_actions,
@@ -239,7 +243,7 @@ POLICIES: Final = (
         "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/*"]}],
     })),
 )""",
-        peer_notes='The pack also catches partial wildcards such as `s3:Get*`.',
+        peer_notes="The pack also catches partial wildcards such as `s3:Get*`.",
     ),
     PolicySpec(
         name="iam-no-wildcard-resources",
@@ -277,6 +281,9 @@ POLICIES: Final = (
         "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [arn]}],
     })),
 )""",
-        peer_notes='The pack also refuses ARNs with a wildcard region or account, and admits `*` only for the configured actions AWS authorizes solely on `*`.',
+        peer_notes=(
+            "The pack also refuses ARNs with a wildcard region or account, and admits `*` only for the configured"
+            " actions AWS authorizes solely on `*`."
+        ),
     ),
 )

@@ -104,17 +104,17 @@ POLICIES: Final = (
         severity=Severity.HIGH,
         remediation="Replace the attachment with an aws.iam.RolePolicy (or a customer-managed aws.iam.Policy) naming "
         "the exact actions and resources; job-function policies such as AWSLambdaBasicExecutionRole are fine.",
-        checkov=("CKV_AWS_274", "CKV2_AWS_40"),
-        cdk_nag=("AwsSolutions-IAM4", "IAMPolicyNoStatementsWithAdminAccess"),
+        checkov=("CKV_AWS_274",),
+        cdk_nag=("AwsSolutions-IAM4",),
         topics=("iam", "least-privilege"),
         scope="stack",
         check=check_wildcard_attachments,
         category="security",
-        example='''aws.iam.RolePolicyAttachment(
+        example="""aws.iam.RolePolicyAttachment(
     "basic-execution",
     role=role.name,
     policy_arn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-)''',
+)""",
         peer_notes="Checkov's CKV_AWS_274 knows AdministratorAccess only; cdk-nag's IAM4 refuses every AWS-managed "
         "policy. The pack refuses the shipped list of wildcard policies.",
     ),

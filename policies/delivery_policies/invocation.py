@@ -91,13 +91,17 @@ def _permission(resource: ResourceView) -> Iterator[tuple[Source, str, Any]]:
     yield Source(kind, principal not in SYNCHRONOUS_PRINCIPALS, resource), "function", path(resource.props, "function")
 
 
-def _sources(resource: ResourceView) -> Iterator[tuple[Source, str, Any]]:  # noqa: PLR0911 - one answer per type
+def _sources(resource: ResourceView) -> Iterator[tuple[Source, str, Any]]:
     props = resource.props
     if resource.type == aws.LAMBDA_PERMISSION:
         yield from _permission(resource)
     elif resource.type == aws.BUCKET_NOTIFICATION:
         for entry in elements(path(props, "lambdaFunctions")):
-            yield Source("an S3 event notification", True, resource), "lambdaFunctions", path(entry, "lambdaFunctionArn")
+            yield (
+                Source("an S3 event notification", True, resource),
+                "lambdaFunctions",
+                path(entry, "lambdaFunctionArn"),
+            )
     elif resource.type == aws.SNS_TOPIC_SUBSCRIPTION:
         protocol = text(path(props, "protocol"))
         if protocol in ("lambda", UNKNOWN):

@@ -241,7 +241,9 @@ POLICIES: Final = (
         check=check_stage_tracing,
         resource_types=frozenset({aws.REST_API_STAGE}),
         category="observability",
-        example="""aws.apigateway.Stage("prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True)""",
+        example="""aws.apigateway.Stage(
+    "prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True
+)""",
     ),
     PolicySpec(
         name="sfn-state-machine-xray-tracing",
@@ -256,12 +258,12 @@ POLICIES: Final = (
         check=check_state_machine_tracing,
         resource_types=frozenset({aws.STATE_MACHINE}),
         category="observability",
-        example='''aws.sfn.StateMachine(
+        example="""aws.sfn.StateMachine(
     "workflow",
     role_arn=role.arn,
     definition=definition,
     tracing_configuration={"enabled": True},
-)''',
+)""",
     ),
     PolicySpec(
         name="lambda-log-group-managed",
@@ -277,14 +279,16 @@ POLICIES: Final = (
         scope="stack",
         check=check_function_log_groups,
         category="observability",
-        example='''log_group = aws.cloudwatch.LogGroup("worker-logs", name="/aws/lambda/worker", retention_in_days=7, kms_key_id=key.arn)
+        example="""log_group = aws.cloudwatch.LogGroup(
+    "worker-logs", name="/aws/lambda/worker", retention_in_days=7, kms_key_id=key.arn
+)
 aws.lambda_.Function(
     "worker",
     name="worker",
     role=role.arn, runtime="python3.12", handler="handler.handler", code=code,
     logging_config={"log_format": "JSON", "log_group": log_group.name},
     opts=pulumi.ResourceOptions(depends_on=[log_group]),
-)''',
+)""",
         peer_notes="Checkov and cdk-nag judge only the log groups a program declares, so the group Lambda creates "
         "itself escapes them.",
     ),
@@ -311,7 +315,10 @@ aws.lambda_.Function(
         },
         category="observability",
         example="""aws.cloudwatch.LogGroup("app-logs", retention_in_days=7, kms_key_id=key.arn)""",
-        peer_notes="Checkov's CKV_AWS_338 wants at least 365 days; this repository's standard is 7 (the generic profile accepts any finite retention).",
+        peer_notes=(
+            "Checkov's CKV_AWS_338 wants at least 365 days; this repository's standard is 7 (the generic profile "
+            "accepts any finite retention)."
+        ),
     ),
     PolicySpec(
         name="alarm-error-rate-metric-math",
@@ -335,7 +342,8 @@ aws.lambda_.Function(
     comparison_operator="GreaterThanThreshold", evaluation_periods=1, threshold=1,
     metric_queries=[
         {"id": "errors", "metric": {"namespace": "AWS/Lambda", "metric_name": "Errors", "period": 60, "stat": "Sum"}},
-        {"id": "calls", "metric": {"namespace": "AWS/Lambda", "metric_name": "Invocations", "period": 60, "stat": "Sum"}},
+        {"id": "calls", "metric": {"namespace": "AWS/Lambda", "metric_name": "Invocations", "period": 60,
+                                   "stat": "Sum"}},
         {"id": "rate", "expression": "errors / calls * 100", "return_data": True},
     ],
 )""",

@@ -67,12 +67,12 @@ def _cell(value: str) -> str:
 
 def readme_table(specs: Iterable[PolicySpec] = POLICY_SPECS) -> str:
     lines = [
-        "| CrossGuard policy | default level (generic profile) | severity | Checkov | cdk-nag | difference |",
+        "| CrossGuard policy | level: default / generic profile | severity | Checkov | cdk-nag | difference |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for spec in specs:
         lines.append(
-            f"| [`{spec.name}`](docs/policies.md#{spec.name}) | mandatory ({_generic_level(spec)}) | "
+            f"| [`{spec.name}`](docs/policies.md#{spec.name}) | mandatory / {_generic_level(spec)} | "
             f"{spec.severity.value} | {_rules(spec.checkov)} | {_rules(spec.cdk_nag)} | {_cell(spec.peer_notes)} |"
         )
     return "\n".join(lines)
@@ -107,11 +107,11 @@ def policy_section(spec: PolicySpec) -> str:
 def reference_section(specs: Iterable[PolicySpec] = POLICY_SPECS) -> str:
     specs = tuple(specs)
     lines = [
-        "| policy | kind | severity | default level (generic profile) | Checkov | cdk-nag |",
+        "| policy | kind | severity | level: default / generic profile | Checkov | cdk-nag |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| [`{spec.name}`](#{spec.name}) | {spec.scope} | {spec.severity.value} | mandatory ({_generic_level(spec)}) "
+        f"| [`{spec.name}`](#{spec.name}) | {spec.scope} | {spec.severity.value} | mandatory / {_generic_level(spec)} "
         f"| {_rules(spec.checkov)} | {_rules(spec.cdk_nag)} |"
         for spec in specs
     ]

@@ -106,6 +106,6 @@ POLICIES: Final = (
         example="""bucket = aws.s3.Bucket("site")
 aws.s3.BucketVersioning("site-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"})
 aws.s3.BucketWebsiteConfiguration("site-website", bucket=bucket.id, index_document={"suffix": "index.html"})""",
-        peer_notes='Checkov reads inline and separate resources alike.',
+        peer_notes="Checkov reads inline and separate resources alike.",
     ),
 )

@@ -104,7 +104,7 @@ POLICIES: Final = (
         category="convention",
         example="""provider = aws.Provider("use1", region="us-east-1")
 aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(provider=provider))""",
-        peer_notes='A Pulumi concept.',
+        peer_notes="A Pulumi concept.",
     ),
     PolicySpec(
         name="required-tags",
@@ -129,7 +129,8 @@ aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(p
         },
         category="convention",
         example="""provider = aws.Provider("use1", region="us-east-1", default_tags={"tags": {
-    "Project": "shop", "Environment": "dev", "Owner": "team", "CostCenter": "cc-1", "ManagedBy": "pulumi", "Stack": "dev",
+    "Project": "shop", "Environment": "dev", "Owner": "team", "CostCenter": "cc-1",
+    "ManagedBy": "pulumi", "Stack": "dev",
 }})""",
     ),
 )

@@ -101,7 +101,12 @@ def test_other_service_principals_with_a_source_pass(policy_gate: PolicyGate, so
 
 
 def test_other_service_principal_with_an_unknown_source_cannot_decide(policy_gate: PolicyGate) -> None:
-    inputs = {"action": "lambda:InvokeFunction", "function": "fn", "principal": "sns.amazonaws.com", "sourceArn": UNKNOWN}
+    inputs = {
+        "action": "lambda:InvokeFunction",
+        "function": "fn",
+        "principal": "sns.amazonaws.com",
+        "sourceArn": UNKNOWN,
+    }
     report = policy_gate.run(resource(PERMISSION, "invoke", inputs))
     assert findings(report, POLICY) == set()
     assert len(undecided(report, POLICY)) == 1

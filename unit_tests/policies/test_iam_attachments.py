@@ -92,7 +92,10 @@ def test_shipped_list_has_its_source_and_reasons() -> None:
     [
         (document("*"), {("attach", "attaches:admin")}),
         (document(["s3:GetObject", "*"]), {("attach", "attaches:admin")}),
-        (json.dumps({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}), {("attach", "attaches:admin")}),
+        (
+            json.dumps({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}),
+            {("attach", "attaches:admin")},
+        ),
         (document("*", "arn:aws:s3:::bucket/*"), set()),
         (document("s3:GetObject"), set()),
         (document("*", effect="Deny"), set()),

@@ -38,13 +38,18 @@ def site(**inputs: Any) -> Any:
 
 def website_for(bucket: Any, type_: str = WEBSITE) -> Any:
     return resource(
-        type_, "site-website", {"bucket": bucket.inputs["bucket"], "indexDocument": {"suffix": "index.html"}}, depends={"bucket": bucket}
+        type_,
+        "site-website",
+        {"bucket": bucket.inputs["bucket"], "indexDocument": {"suffix": "index.html"}},
+        depends={"bucket": bucket},
     )
 
 
 def policy_for(bucket: Any, *statements: Any) -> Any:
     document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-    return resource(BUCKET_POLICY, "site-policy", {"bucket": "site-bucket", "policy": document}, depends={"bucket": bucket})
+    return resource(
+        BUCKET_POLICY, "site-policy", {"bucket": "site-bucket", "policy": document}, depends={"bucket": bucket}
+    )
 
 
 def public_website_programs() -> dict[str, list[Any]]:
@@ -60,7 +65,9 @@ def public_website_programs() -> dict[str, list[Any]]:
         "separate website + public-read ACL": [
             bucket,
             website_for(bucket),
-            resource(BUCKET_ACL, "site-acl", {"bucket": "site-bucket", "acl": "public-read"}, depends={"bucket": bucket}),
+            resource(
+                BUCKET_ACL, "site-acl", {"bucket": "site-bucket", "acl": "public-read"}, depends={"bucket": bucket}
+            ),
         ],
         "inline website + inline public-read ACL": [site(website={"indexDocument": "index.html"}, acl="public-read")],
         "inline website + bucket policy": [inline, policy_for(inline, PUBLIC_READ)],
@@ -92,8 +99,16 @@ def near_misses() -> dict[str, list[Any]]:
             website_for(bucket),
             policy_for(bucket, {**PUBLIC_READ, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}),
         ],
-        "website, public write only": [bucket, website_for(bucket), policy_for(bucket, {**PUBLIC_READ, "Action": "s3:PutObject"})],
-        "website, deny to everyone": [bucket, website_for(bucket), policy_for(bucket, {**PUBLIC_READ, "Effect": "Deny"})],
+        "website, public write only": [
+            bucket,
+            website_for(bucket),
+            policy_for(bucket, {**PUBLIC_READ, "Action": "s3:PutObject"}),
+        ],
+        "website, deny to everyone": [
+            bucket,
+            website_for(bucket),
+            policy_for(bucket, {**PUBLIC_READ, "Effect": "Deny"}),
+        ],
         "empty inline website, public ACL": [site(website={}, acl="public-read")],
     }
 
@@ -113,7 +128,9 @@ def test_website_of_another_bucket_does_not_exempt(policy_gate: PolicyGate) -> N
 
 def test_unknown_policy_document_of_a_website_bucket_cannot_decide(policy_gate: PolicyGate) -> None:
     bucket = site()
-    policy = resource(BUCKET_POLICY, "site-policy", {"bucket": "site-bucket", "policy": UNKNOWN}, depends={"bucket": bucket})
+    policy = resource(
+        BUCKET_POLICY, "site-policy", {"bucket": "site-bucket", "policy": UNKNOWN}, depends={"bucket": bucket}
+    )
     report = policy_gate.run(bucket, website_for(bucket), policy)
     assert findings(report, S3_KMS) == set()
     assert len(undecided(report, S3_KMS)) == 1

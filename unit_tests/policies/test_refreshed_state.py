@@ -18,7 +18,10 @@ STACK_POLICIES = sorted(spec.name for spec in POLICY_SPECS if spec.scope == "sta
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 OWNER_GRANT = {"id": "79a59df900b949e55d96a1e698fbaced", "permissions": ["FULL_CONTROL"], "type": "CanonicalUser"}
 AES256_READ_BACK = {
-    "rule": {"applyServerSideEncryptionByDefault": {"kmsMasterKeyId": "", "sseAlgorithm": "AES256"}, "bucketKeyEnabled": False}
+    "rule": {
+        "applyServerSideEncryptionByDefault": {"kmsMasterKeyId": "", "sseAlgorithm": "AES256"},
+        "bucketKeyEnabled": False,
+    }
 }
 
 
@@ -58,14 +61,23 @@ def attached_to(bucket_: Any, type_: str, name: str, **outputs: Any) -> Any:
 
 
 def kms_configuration(bucket_: Any) -> Any:
-    rules = [{"applyServerSideEncryptionByDefault": {"kmsMasterKeyId": CMK_ARN, "sseAlgorithm": "aws:kms"}, "bucketKeyEnabled": True}]
+    rules = [
+        {
+            "applyServerSideEncryptionByDefault": {"kmsMasterKeyId": CMK_ARN, "sseAlgorithm": "aws:kms"},
+            "bucketKeyEnabled": True,
+        }
+    ]
     sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     return attached_to(bucket_, sse, f"{bucket_.name}-sse", rules=rules)
 
 
 def public_access_block(bucket_: Any) -> Any:
-    settings = dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
-    return attached_to(bucket_, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{bucket_.name}-pab", **settings)
+    settings = dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+    )
+    return attached_to(
+        bucket_, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{bucket_.name}-pab", **settings
+    )
 
 
 def function(name: str, **read_back: Any) -> Any:
@@ -77,7 +89,12 @@ def function(name: str, **read_back: Any) -> Any:
         "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
         "deadLetterConfig": None,
         "tracingConfig": {"mode": "PassThrough"},
-        "loggingConfig": {"applicationLogLevel": "", "logFormat": "Text", "logGroup": f"/aws/lambda/{name}", "systemLogLevel": ""},
+        "loggingConfig": {
+            "applicationLogLevel": "",
+            "logFormat": "Text",
+            "logGroup": f"/aws/lambda/{name}",
+            "systemLogLevel": "",
+        },
         "version": "$LATEST",
         "tagsAll": REQUIRED_TAGS,
         **read_back,
@@ -99,7 +116,12 @@ def log_group(function_name: str) -> Any:
 
 
 def permission(fn: Any, principal: str, source_arn: str) -> Any:
-    inputs = {"action": "lambda:InvokeFunction", "function": fn.outputs["name"], "principal": principal, "sourceArn": source_arn}
+    inputs = {
+        "action": "lambda:InvokeFunction",
+        "function": fn.outputs["name"],
+        "principal": principal,
+        "sourceArn": source_arn,
+    }
     read_back = {
         "eventSourceToken": "",
         "functionUrlAuthType": "",
@@ -108,12 +130,22 @@ def permission(fn: Any, principal: str, source_arn: str) -> Any:
         "sourceAccount": "",
         "statementId": "terraform-20250101000000000000000001",
     }
-    return resource("aws:lambda/permission:Permission", f"{fn.name}-{principal.split('.')[0]}", inputs, depends={"function": fn}, outputs=read_back)
+    return resource(
+        "aws:lambda/permission:Permission",
+        f"{fn.name}-{principal.split('.', maxsplit=1)[0]}",
+        inputs,
+        depends={"function": fn},
+        outputs=read_back,
+    )
 
 
 def role(*attachments: str) -> Any:
     # A role reads back every managed policy attached to it, and an empty inline policy when it has none.
-    outputs = {"managedPolicyArns": list(attachments), "inlinePolicies": [{"name": "", "policy": ""}], "tagsAll": REQUIRED_TAGS}
+    outputs = {
+        "managedPolicyArns": list(attachments),
+        "inlinePolicies": [{"name": "", "policy": ""}],
+        "tagsAll": REQUIRED_TAGS,
+    }
     return resource("aws:iam/role:Role", "function-role", {"assumeRolePolicy": "{}"}, outputs=outputs)
 
 
@@ -151,7 +183,9 @@ def test_refreshed_state_of_a_compliant_stack_passes(policy_gate: PolicyGate, po
 
 
 def _without(names: set[str], *extra: Any) -> list[Any]:
-    return [registration for registration in refreshed_compliant_stack() if registration.name not in names] + list(extra)
+    return [registration for registration in refreshed_compliant_stack() if registration.name not in names] + list(
+        extra
+    )
 
 
 VIOLATING_STATES: dict[str, tuple[Any, set[tuple[str, str]]]] = {
