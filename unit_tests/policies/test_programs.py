@@ -128,3 +128,48 @@ def test_the_packs_default_allows_every_star_action_of_the_program() -> None:
     pack_default = {entry["action"] for entry in DEFAULT_WILDCARD_RESOURCE_ACTIONS}
     assert set(WILDCARD_RESOURCE_ACTIONS) <= pack_default
     assert pack_default - set(WILDCARD_RESOURCE_ACTIONS) == {"xray:GetSamplingRules", "xray:GetSamplingTargets"}
+
+
+GENERIC_PROFILE = PACK_DIR / "profiles" / "generic.json"
+# Issue 14's rules on a program written the way pulumi/examples are, gated with the generic profile.
+GENERIC_VIOLATIONS = {
+    ("iam-no-wildcard-policy-attachment", "worker-admin", "attaches:AdministratorAccess"),
+    ("lambda-dead-letter-config", "worker", "no-dead-letter-target"),
+    ("lambda-log-group-managed", "worker", "unmanaged-log-group"),
+    ("lambda-permission-scoped-source-arn", "s3-invoke", "missing-source"),
+    ("s3-bucket-public-access-block", "site", "no-public-access-block"),
+    ("sfn-state-machine-xray-tracing", "workflow", "tracing-disabled"),
+}
+
+
+def mandatory_findings(report: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {
+        (v["policy"], v["resourceName"], v["finding"])
+        for v in report["violations"]
+        if v["enforcementLevel"] == "mandatory"
+    }
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_generic_profile_passes_a_third_party_style_program(preview: bool, tmp_path: Path) -> None:
+    mode = ["--preview"] if preview else []
+    code, report = gate(PROGRAMS / "generic_compliant", tmp_path, "--config", str(GENERIC_PROFILE), *mode)
+    assert (code, mandatory_findings(report)) == (0, set())
+
+
+def test_without_the_profile_only_the_conventions_fail_that_program(tmp_path: Path) -> None:
+    code, report = gate(PROGRAMS / "generic_compliant", tmp_path)
+    assert code == 1
+    assert {policy for policy, _, _ in mandatory_findings(report)} == {
+        "required-tags",
+        "resource-explicit-provider",
+        "log-group-retention-standard",
+    }
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_generic_profile_reports_each_new_rule_and_nothing_else(preview: bool, tmp_path: Path) -> None:
+    mode = ["--preview"] if preview else []
+    code, report = gate(PROGRAMS / "generic_violations", tmp_path, "--config", str(GENERIC_PROFILE), *mode)
+    assert code == 1
+    assert mandatory_findings(report) == GENERIC_VIOLATIONS
