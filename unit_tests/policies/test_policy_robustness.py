@@ -19,7 +19,17 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from delivery_policies import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICY_SPECS, build_policies
-from delivery_policies.aws import BUCKET_TYPES, taggable_types
+from delivery_policies.aws import (
+    BUCKET_ACL_TYPES,
+    BUCKET_POLICY,
+    BUCKET_TYPES,
+    BUCKET_WEBSITE_TYPES,
+    INVOCATION_SOURCE_TYPES,
+    LOG_GROUP,
+    MANAGED_POLICY,
+    POLICY_ATTACHMENTS,
+    taggable_types,
+)
 from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG
 from preflight.policy_config import PolicyConfigEntry, reconcile
 
@@ -103,6 +113,30 @@ KEYS = [
     "destination",
     "Project",
     "Owner",
+    # Issue 14: invocation sources, log groups, attachments, websites, state machines.
+    "principal",
+    "function",
+    "sourceArn",
+    "sourceAccount",
+    "lambdaFunctions",
+    "lambdaFunctionArn",
+    "endpoint",
+    "protocol",
+    "arn",
+    "target",
+    "uri",
+    "integrationUri",
+    "definition",
+    "loggingConfig",
+    "logGroup",
+    "name",
+    "policyArn",
+    "policyArns",
+    "managedPolicyArns",
+    "policy",
+    "website",
+    "tracingConfiguration",
+    "enabled",
 ]
 TEXTS = [
     "*",
@@ -124,6 +158,15 @@ TEXTS = [
     "arn:aws:execute-api:us-east-1:123456789012:a/*/*",
     "arn:aws:execute-api:us-east-1:123456789012:a/dev/GET/x",
     "arn:aws:logs:*:*:log-group:x:*",
+    "arn:aws:execute-api:us-east-1:123456789012:a/dev/*/{proxy+}",
+    "arn:aws:lambda:us-east-1:123456789012:function:fn",
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "s3.amazonaws.com",
+    "lambda",
+    "public-read",
+    "/aws/lambda/fn",
+    "fn",
+    json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}),
     "arn:",
     "arn:::::",
     "true",
@@ -174,6 +217,13 @@ RESOURCE_TYPES = sorted(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        *INVOCATION_SOURCE_TYPES,
+        *POLICY_ATTACHMENTS,
+        *BUCKET_WEBSITE_TYPES,
+        BUCKET_POLICY,
+        *BUCKET_ACL_TYPES,
+        MANAGED_POLICY,
+        LOG_GROUP,
         "aws:ec2/vpc:Vpc",
         "pulumi:providers:aws",
         "delivery:stack:Region",
