@@ -242,10 +242,12 @@ POLICIES: Final = (
 aws.s3.BucketServerSideEncryptionConfiguration(
     "data-sse",
     bucket=bucket.id,
-    rules=[{
-        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
-        "bucket_key_enabled": True,
-    }],
+    rules=[
+        {
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+            "bucket_key_enabled": True,
+        }
+    ],
 )""",
         peer_notes=(
             "Requires a customer-managed key. Peer packs read only the v4/v6 inline fields; the pack reads the "
@@ -335,7 +337,9 @@ aws.s3.BucketServerSideEncryptionConfiguration(
     encryption_key=key.arn,
     artifacts={"type": "CODEPIPELINE"},
     environment={
-        "compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "type": "LINUX_CONTAINER",
+        "compute_type": "BUILD_GENERAL1_SMALL",
+        "image": "aws/codebuild/standard:7.0",
+        "type": "LINUX_CONTAINER",
     },
     source={"type": "CODEPIPELINE"},
 )""",

@@ -238,10 +238,14 @@ POLICIES: Final = (
         example="""aws.iam.RolePolicy(
     "reader",
     role=role.id,
-    policy=bucket.arn.apply(lambda arn: json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/*"]}],
-    })),
+    policy=bucket.arn.apply(
+        lambda arn: json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/*"]}],
+            }
+        )
+    ),
 )""",
         peer_notes="The pack also catches partial wildcards such as `s3:Get*`.",
     ),
@@ -276,10 +280,14 @@ POLICIES: Final = (
         example="""aws.iam.RolePolicy(
     "sender",
     role=role.id,
-    policy=queue.arn.apply(lambda arn: json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [arn]}],
-    })),
+    policy=queue.arn.apply(
+        lambda arn: json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [arn]}],
+            }
+        )
+    ),
 )""",
         peer_notes=(
             "The pack also refuses ARNs with a wildcard region or account, and admits `*` only for the configured"

@@ -225,7 +225,10 @@ POLICIES: Final = (
         category="observability",
         example="""aws.lambda_.Function(
     "api-handler",
-    role=role.arn, runtime="python3.12", handler="handler.handler", code=code,
+    role=role.arn,
+    runtime="python3.12",
+    handler="handler.handler",
+    code=code,
     tracing_config={"mode": "Active"},
 )""",
     ),
@@ -241,8 +244,12 @@ POLICIES: Final = (
         check=check_stage_tracing,
         resource_types=frozenset({aws.REST_API_STAGE}),
         category="observability",
-        example="""aws.apigateway.Stage(
-    "prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True
+        example="""stage = aws.apigateway.Stage(
+    "prod",
+    rest_api=api.id,
+    deployment=deployment.id,
+    stage_name="prod",
+    xray_tracing_enabled=True,
 )""",
     ),
     PolicySpec(
@@ -280,12 +287,18 @@ POLICIES: Final = (
         check=check_function_log_groups,
         category="observability",
         example="""log_group = aws.cloudwatch.LogGroup(
-    "worker-logs", name="/aws/lambda/worker", retention_in_days=7, kms_key_id=key.arn
+    "worker-logs",
+    name="/aws/lambda/worker",
+    retention_in_days=7,
+    kms_key_id=key.arn,
 )
 aws.lambda_.Function(
     "worker",
     name="worker",
-    role=role.arn, runtime="python3.12", handler="handler.handler", code=code,
+    role=role.arn,
+    runtime="python3.12",
+    handler="handler.handler",
+    code=code,
     logging_config={"log_format": "JSON", "log_group": log_group.name},
     opts=pulumi.ResourceOptions(depends_on=[log_group]),
 )""",
@@ -339,11 +352,15 @@ aws.lambda_.Function(
         category="observability",
         example="""aws.cloudwatch.MetricAlarm(
     "error-rate",
-    comparison_operator="GreaterThanThreshold", evaluation_periods=1, threshold=1,
+    comparison_operator="GreaterThanThreshold",
+    evaluation_periods=1,
+    threshold=1,
     metric_queries=[
         {"id": "errors", "metric": {"namespace": "AWS/Lambda", "metric_name": "Errors", "period": 60, "stat": "Sum"}},
-        {"id": "calls", "metric": {"namespace": "AWS/Lambda", "metric_name": "Invocations", "period": 60,
-                                   "stat": "Sum"}},
+        {
+            "id": "calls",
+            "metric": {"namespace": "AWS/Lambda", "metric_name": "Invocations", "period": 60, "stat": "Sum"},
+        },
         {"id": "rate", "expression": "errors / calls * 100", "return_data": True},
     ],
 )""",

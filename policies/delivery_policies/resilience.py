@@ -87,7 +87,10 @@ POLICIES: Final = (
         example="""dlq = aws.sqs.Queue("dlq", kms_master_key_id=key.arn)
 aws.lambda_.Function(
     "worker",
-    role=role.arn, runtime="python3.12", handler="handler.handler", code=code,
+    role=role.arn,
+    runtime="python3.12",
+    handler="handler.handler",
+    code=code,
     dead_letter_config={"target_arn": dlq.arn},
 )""",
         peer_notes="Checkov and cdk-nag ask every function for `dead_letter_config`; the pack exempts functions "

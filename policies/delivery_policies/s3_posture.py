@@ -85,7 +85,10 @@ POLICIES: Final = (
         example="""aws.s3.BucketPublicAccessBlock(
     "data-public-access",
     bucket=bucket.id,
-    block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+    block_public_acls=True,
+    block_public_policy=True,
+    ignore_public_acls=True,
+    restrict_public_buckets=True,
 )""",
     ),
     PolicySpec(

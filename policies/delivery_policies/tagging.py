@@ -128,9 +128,19 @@ aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(p
             }
         },
         category="convention",
-        example="""provider = aws.Provider("use1", region="us-east-1", default_tags={"tags": {
-    "Project": "shop", "Environment": "dev", "Owner": "team", "CostCenter": "cc-1",
-    "ManagedBy": "pulumi", "Stack": "dev",
-}})""",
+        example="""provider = aws.Provider(
+    "use1",
+    region="us-east-1",
+    default_tags={
+        "tags": {
+            "Project": "shop",
+            "Environment": "dev",
+            "Owner": "team",
+            "CostCenter": "cc-1",
+            "ManagedBy": "pulumi",
+            "Stack": "dev",
+        }
+    },
+)""",
     ),
 )
