@@ -141,6 +141,7 @@ aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(p
             "Stack": "dev",
         }
     },
-)""",
+)
+aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(provider=provider))""",
     ),
 )
