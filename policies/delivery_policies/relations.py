@@ -44,7 +44,8 @@ class Attachments:
             attached += self.by_value.get(identifier, ())
         if not attached and self.undetermined:
             return UNKNOWN
-        return attached
+        # A sub-resource usually names its target both ways (dependency and value): count it once.
+        return list({resource.urn: resource for resource in attached}.values())
 
 
 def bucket_attachments(resources: Iterable[ResourceView]) -> Attachments:

@@ -14,6 +14,7 @@ from unit_tests.policies.pack_harness import (
     resource,
     secret,
     undecided,
+    violations,
 )
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -273,3 +274,9 @@ def test_unknown_rotation_cannot_decide(policy_gate: PolicyGate) -> None:
     report = policy_gate.run(resource(KEY, "key", {"enableKeyRotation": UNKNOWN}))
     assert findings(report, ROTATION) == set()
     assert len(undecided(report, ROTATION)) == 1
+
+
+def test_configuration_attached_by_dependency_and_by_name_is_reported_once(policy_gate: PolicyGate) -> None:
+    # Programs pass bucket=bucket.id: the configuration names its bucket both by dependency and by value.
+    report = policy_gate.run(*bucket_with_sse(sse_rules("AES256", None)))
+    assert [(v.resource_name, v.finding) for v in violations(report, S3_KMS)] == [("audit-sse", "algorithm:AES256")]
