@@ -186,8 +186,10 @@ def violations(report: GateReport, policy: str) -> list[Violation]:
 
 
 def findings(report: GateReport, policy: str) -> set[tuple[str, str]]:
-    """(resource name, finding) of every mandatory violation of `policy`."""
-    return {(v.resource_name, v.finding) for v in violations(report, policy)}
+    """(resource name, finding) of every mandatory violation of `policy`; a finding reported twice fails the test."""
+    found = [(v.resource_name, v.finding) for v in violations(report, policy)]
+    assert len(found) == len(set(found)), f"{policy} reported a finding more than once: {sorted(found)}"
+    return set(found)
 
 
 def undecided(report: GateReport, policy: str) -> list[Violation]:
