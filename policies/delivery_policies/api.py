@@ -12,6 +12,7 @@ from delivery_policies.props import MISSING, UNKNOWN, field, text
 
 API_GATEWAY_PRINCIPAL: Final = "apigateway.amazonaws.com"
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+HTTP_API_DEFAULT_ROUTE: Final = "$default"
 
 
 def source_arn_problems(source_arn: str) -> tuple[str, list[str]]:
@@ -20,7 +21,8 @@ def source_arn_problems(source_arn: str) -> tuple[str, list[str]]:
     The shape is arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/<path>. The method may be
     `*` (an ANY route, which API Gateway invokes with whatever method the client used) only when the stage is concrete
     and the path is written out with no wildcard: `.../prod/*/{proxy+}` names one route of one stage, while
-    `.../prod/*/*` or `.../prod/*` lets every route invoke the function.
+    `.../prod/*/*` or `.../prod/*` lets every route invoke the function. An HTTP API's `$default` route
+    (`.../prod/$default`) is one route too.
     """
     arn = aws.parse_arn(source_arn)
     if arn is None or arn.service != "execute-api":
@@ -35,6 +37,8 @@ def source_arn_problems(source_arn: str) -> tuple[str, list[str]]:
         "method": resource[2] if len(resource) > 2 else "",
     }
     route_path = resource[3:]
+    # An HTTP API's $default route takes the method and path segments' place: it is one route.
+    default_route = parts["method"] == HTTP_API_DEFAULT_ROUTE and not route_path
     concrete_path = bool(route_path) and not any(aws.has_wildcard(segment) for segment in route_path)
     any_method = parts["method"] == "*" and concrete_path
     wildcards = [
@@ -44,7 +48,7 @@ def source_arn_problems(source_arn: str) -> tuple[str, list[str]]:
     if wildcards:
         return "wildcard-source-arn", [f"a wildcard {name}" for name in wildcards]
     missing = [f"no {name}" for name, value in parts.items() if not value]
-    if parts["method"] and not any_method and parts["method"] not in HTTP_METHODS:
+    if parts["method"] and not (any_method or default_route) and parts["method"] not in HTTP_METHODS:
         missing.append(f"method {parts['method']!r} is not an HTTP method")
     return ("incomplete-source-arn", missing) if missing else ("", [])
 

@@ -32,6 +32,8 @@ def permission(source_arn: Any = None, principal: Any = "apigateway.amazonaws.co
         "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/pipeline",
         "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/*/{proxy+}",
         "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/*/",
+        # An HTTP API's $default route of one stage.
+        "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/$default",
     ],
 )
 def test_fully_scoped_source_arn_passes(policy_gate: PolicyGate, source_arn: str) -> None:
@@ -48,6 +50,8 @@ def test_fully_scoped_source_arn_passes(policy_gate: PolicyGate, source_arn: str
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/*", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/users/*", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*/{proxy+}", "wildcard-source-arn"),
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/$default", "wildcard-source-arn"),
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/$default/x", "incomplete-source-arn"),
         ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/POST/*", "wildcard-source-arn"),
         ("arn:aws:execute-api:*:123456789012:a1b2c3d4e5/dev/POST/pipeline", "wildcard-source-arn"),
         ("arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/dev/POST/pipeline", "wildcard-source-arn"),
