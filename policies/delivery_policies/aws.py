@@ -36,6 +36,10 @@ REST_API_INTEGRATION: Final = "aws:apigateway/integration:Integration"
 HTTP_API_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
 STATE_MACHINE: Final = "aws:sfn/stateMachine:StateMachine"
 SCHEDULE: Final = "aws:scheduler/schedule:Schedule"
+APPSYNC_DATA_SOURCE: Final = "aws:appsync/dataSource:DataSource"
+TARGET_GROUP_ATTACHMENTS: Final = frozenset(
+    {"aws:lb/targetGroupAttachment:TargetGroupAttachment", "aws:alb/targetGroupAttachment:TargetGroupAttachment"}
+)
 INVOCATION_SOURCE_TYPES: Final = frozenset(
     {
         LAMBDA_PERMISSION,
@@ -49,6 +53,8 @@ INVOCATION_SOURCE_TYPES: Final = frozenset(
         REST_API_INTEGRATION,
         HTTP_API_INTEGRATION,
         STATE_MACHINE,
+        APPSYNC_DATA_SOURCE,
+        *TARGET_GROUP_ATTACHMENTS,
     }
 )
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"

@@ -4,9 +4,10 @@ A dead-letter queue or an on-failure destination only ever receives events of as
 function needs one depends on what invokes it. The sources the pack can see are resources of the program that name
 the function: a permission for a service principal, an S3 notification, an SNS subscription, an EventBridge target
 or schedule, an async invoke config (asynchronous); an API Gateway integration, a Step Functions definition, a
-function URL, an event source mapping (synchronous: the caller gets the result, or the poller retries and its queue
-or stream keeps the failure). A source names the function by property dependency (preview too) or by value: its name
-or ARN, alone or inside a longer ARN (an API Gateway integration URI, a state machine definition).
+function URL, an AppSync data source, a load balancer target, an event source mapping (synchronous: the caller gets
+the result, or the poller retries and its queue or stream keeps the failure). A source names the function by
+property dependency (preview too) or by value: its name or ARN, alone or inside a longer ARN (an API Gateway
+integration URI, a state machine definition).
 """
 
 from __future__ import annotations
@@ -122,6 +123,14 @@ def _sources(resource: ResourceView) -> Iterator[tuple[Source, str, Any]]:
         yield Source("a function URL", False, resource), "functionName", path(props, "functionName")
     elif resource.type == aws.LAMBDA_EVENT_SOURCE_MAPPING:
         yield Source("an event source mapping", False, resource), "functionName", path(props, "functionName")
+    elif resource.type == aws.APPSYNC_DATA_SOURCE:
+        yield (
+            Source("an AppSync data source", False, resource),
+            "lambdaConfig",
+            path(props, "lambdaConfig", "functionArn"),
+        )
+    elif resource.type in aws.TARGET_GROUP_ATTACHMENTS:
+        yield Source("a load balancer target group", False, resource), "targetId", path(props, "targetId")
 
 
 def invocations(resources: Iterable[ResourceView]) -> Invocations:

@@ -133,6 +133,17 @@ def synchronous_sources(fn: Any) -> dict[str, Any]:
         "function-url": resource(
             "aws:lambda/functionUrl:FunctionUrl", "url", {"functionName": "fn-physical", "authorizationType": "AWS_IAM"}
         ),
+        "appsync-data-source": resource(
+            "aws:appsync/dataSource:DataSource",
+            "resolver",
+            {"type": "AWS_LAMBDA", "lambdaConfig": {"functionArn": FUNCTION_ARN}},
+        ),
+        "load-balancer-target": resource(
+            "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+            "target",
+            {"targetId": UNKNOWN},
+            depends={"targetId": fn},
+        ),
         "event-source-mapping": resource(
             "aws:lambda/eventSourceMapping:EventSourceMapping",
             "queue-mapping",
