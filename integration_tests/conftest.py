@@ -33,7 +33,7 @@ from integration_tests.targets import (
     require_aws_access,
     start_local,
 )
-from preflight.project import load_project
+from preflight import load_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = REPO_ROOT / "functions"

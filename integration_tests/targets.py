@@ -1,6 +1,6 @@
 """The two targets the suite runs against, behind one interface the tests use: StackUnderTest.
 
-- local: a moto server on loopback, the program deployed into it through preflight (preflight.deploy), the APIs
+- local: a moto server on loopback, the program deployed into it through preflight (local_target.deploy), the APIs
   served by LocalRestApi, the functions run in-process under their roles' credentials with IAM enforcement on.
 - aws: a deployed stack's outputs (`pulumi stack output --json --show-secrets`), or an ephemeral stack the
   Automation API creates with the policy pack, tests, then destroys and removes.
@@ -25,9 +25,13 @@ import yaml
 from botocore.exceptions import ClientError
 
 from delivery_stack.config import StackConfig, parse_config
-from integration_tests.local_api import Credentials, FunctionSandbox, LambdaContext, LocalRestApi
-from preflight.deploy import MOTO_ACCOUNT_ID, Deployment, FunctionCode, deploy
-from preflight.project import ProjectSpec
+from integration_tests.local_target.clients import Credentials
+from integration_tests.local_target.creation import MOTO_ACCOUNT_ID
+from integration_tests.local_target.deploy import deploy
+from integration_tests.local_target.records import Deployment, FunctionCode
+from integration_tests.local_target.rest_api import LocalRestApi
+from integration_tests.local_target.sandbox import FunctionSandbox, LambdaContext
+from preflight import ProjectSpec
 
 ALLOWED = "allowed"
 DENIED = "denied"
@@ -164,7 +168,7 @@ def _regions(
 class LocalTarget:
     """What the local target started, so the session can stop it and failure-injection tests can reach moto."""
 
-    aws: Any  # integration_tests.local_aws.LocalAws
+    aws: Any  # integration_tests.local_target.moto_server.LocalAws
     deployment: Deployment
     admin: Credentials
     apis: list[LocalRestApi]
@@ -197,7 +201,7 @@ def source_dir_for(function: FunctionCode, functions_dir: Path) -> Path:
 
 def start_local(project: ProjectSpec, functions_dir: Path) -> StackUnderTest:
     """Start moto, deploy the program into it, take the roles' credentials, switch IAM on, serve the APIs."""
-    from integration_tests.local_aws import LocalAws
+    from integration_tests.local_target.moto_server import LocalAws
 
     aws = LocalAws()
     try:

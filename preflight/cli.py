@@ -20,9 +20,9 @@ EXIT_ERROR = 2
 
 # Each module contributes `register(subparsers)`, which adds its subcommand with `func=` set to a handler taking
 # the parsed args and returning an exit code. Modules are imported only when their command line is parsed. They
-# import their optional dependencies (jsonschema, boto3; the pack's pulumi-policy runs in its own process) inside
+# import their optional dependencies (jsonschema; the pack's pulumi-policy runs in its own process) inside
 # their handlers, so every command registers, and `preview` runs, on the base install (pulumi, pulumi-aws).
-COMMAND_MODULES = ("preflight.gate", "preflight.plan", "preflight.deploy")
+COMMAND_MODULES = ("preflight.gate", "preflight.plan")
 
 
 def add_program_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Every type preflight.deploy creates in moto, each wired to the others' outputs, in one region with default tags;
+"""Every type the local target creates in moto, each wired to the others' outputs, in one region with default tags;
 plus a metric alarm and a component, which it only records."""
 
 import json
@@ -367,7 +367,7 @@ plan = aws.apigateway.UsagePlan(
 )
 aws.apigateway.UsagePlanKey("plan-key", key_id=api_key.id, key_type="API_KEY", usage_plan_id=plan.id, opts=opts)
 
-# Only recorded: preflight.deploy does not create alarms.
+# Only recorded: the local target does not create alarms.
 aws.cloudwatch.MetricAlarm(
     "errors",
     comparison_operator="GreaterThanThreshold",

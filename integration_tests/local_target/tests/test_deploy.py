@@ -1,72 +1,46 @@
-"""preflight.deploy: a program deployed into a real moto server, checked by reading back what moto holds."""
+"""The local target's deploy: a program deployed into a real moto server, checked by reading back what moto holds."""
 
 from __future__ import annotations
 
 import io
 import json
-import sys
-import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
-from preflight import cli, load_project
-from preflight.capture import SECRET_SIG
-from preflight.deploy import (
-    DEPLOY_CREDENTIALS,
-    MATERIALISED_TYPES,
-    DeployError,
-    Deployment,
-    MotoClients,
-    code_archive,
-    deploy,
-    policy_for_moto,
-    unwrap_secrets,
-)
-from unit_tests.preflight.engine_programs import write_program
+from integration_tests.local_target.archive import code_archive
+from integration_tests.local_target.clients import Credentials
+from integration_tests.local_target.creation import unwrap_secrets
+from integration_tests.local_target.creators import MATERIALISED_TYPES
+from integration_tests.local_target.deploy import deploy
+from integration_tests.local_target.records import DeployError, Deployment
+from integration_tests.local_target.s3 import policy_for_moto
+from preflight import SECRET_SIG, load_project
 
 PROGRAM = Path(__file__).parent / "programs" / "deploy_into_moto"
 REGION = "us-west-2"
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with pytest.MonkeyPatch.context() as patch:
-        # The program attaches an AWS managed policy; moto knows those only when asked to load them.
-        patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        yield endpoint
-        server.stop()
-
-
-def reset(endpoint: str) -> None:
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")  # noqa: S310 - loopback
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        response.read()
+def write_program(root: Path, source: str, name: str) -> Path:
+    """A project directory: Pulumi.yaml (main: program/), program/__main__.py and an empty Pulumi.dev.yaml."""
+    (root / "program").mkdir(parents=True)
+    (root / "program" / "__main__.py").write_text(source)
+    (root / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\nmain: program/\n")
+    (root / "Pulumi.dev.yaml").write_text("config: {}\n")
+    return root
 
 
 @pytest.fixture(scope="module")
 def deployment(moto_endpoint: str) -> Deployment:
-    reset(moto_endpoint)
     return deploy(load_project(PROGRAM, "dev"), moto_endpoint)
 
 
 @pytest.fixture(scope="module")
 def aws(moto_endpoint: str) -> Any:
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id="unit-test", aws_secret_access_key="unit-test", region_name=REGION
-    )
+    session = Credentials("read-back", "read-back").session(REGION)
     return lambda service: session.client(service, endpoint_url=moto_endpoint)
 
 
@@ -297,49 +271,6 @@ def test_a_type_moto_refuses_is_an_error_naming_the_resource(
         deploy(load_project(root, "dev"), moto_endpoint)
 
 
-# The CLI tests reset moto: they come after every test that reads the module's deployment back.
-def test_cli_deploy_prints_what_was_and_was_not_materialised(
-    moto_endpoint: str, capsys: pytest.CaptureFixture[str], deployment: Deployment
-) -> None:
-    reset(moto_endpoint)
-
-    code = cli.main(["deploy", "--program", str(PROGRAM), "--endpoint", moto_endpoint])
-
-    captured = capsys.readouterr()
-    printed = captured.out
-    assert code == cli.EXIT_OK, captured.err
-    assert f"deploy-into-moto/dev deployed into moto at {moto_endpoint}" in printed
-    assert "aws:cloudwatch/metricAlarm:MetricAlarm" in printed.split("not materialised")[1]
-    assert "DenyInsecureTransport never applies" in printed
-
-
-def test_cli_deploy_json(moto_endpoint: str, capsys: pytest.CaptureFixture[str], deployment: Deployment) -> None:
-    reset(moto_endpoint)
-
-    code = cli.main(["deploy", "--program", str(PROGRAM), "--endpoint", moto_endpoint, "--format", "json"])
-
-    document = json.loads(capsys.readouterr().out)
-    assert code == cli.EXIT_OK
-    assert document["notMaterialised"] == {"aws:cloudwatch/metricAlarm:MetricAlarm": 1}
-    functions = {f["name"]: f for f in document["functions"]}
-    assert functions["deploy-test-function"]["codePath"] == str(PROGRAM / "function")
-    assert functions["deploy-test-assets"]["codePath"] is None
-    assert {"type": "aws:s3/bucket:Bucket", "name": "storage-audit", "region": REGION, "id": "deploy-test-audit"} in (
-        document["materialised"]
-    )
-
-
-def test_cli_deploy_error_exits_2_naming_the_resource(
-    moto_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], deployment: Deployment
-) -> None:
-    root = write_program(tmp_path / "refused-cli", source=REFUSED_PROGRAM, name="refused")
-
-    code = cli.main(["deploy", "--program", str(root), "--endpoint", moto_endpoint])
-
-    assert code == cli.EXIT_ERROR
-    assert "`orphan`" in capsys.readouterr().err
-
-
 def test_policy_conditions_on_other_operators_or_malformed_entries_are_not_evaluated() -> None:
     document = json.dumps(
         {
@@ -395,13 +326,3 @@ def test_unwrap_secrets_reaches_nested_envelopes() -> None:
     wrapped = {"a": [{SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "value": {"b": "plain"}}], "c": 1}
 
     assert unwrap_secrets(wrapped) == {"a": [{"b": "plain"}], "c": 1}
-
-
-def test_commands_register_without_boto3_and_deploy_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "boto3", None)
-
-    arguments = cli.build_parser().parse_args(["deploy", "--endpoint", "http://127.0.0.1:9"])
-
-    assert arguments.command == "deploy"
-    with pytest.raises(DeployError, match="needs boto3"):
-        MotoClients("http://127.0.0.1:9", DEPLOY_CREDENTIALS)

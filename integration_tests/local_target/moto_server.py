@@ -13,10 +13,9 @@ import os
 import urllib.request
 from typing import Any
 
-import boto3
 from moto.server import ThreadedMotoServer
 
-from integration_tests.local_api import Credentials
+from integration_tests.local_target.clients import Credentials
 
 ADMIN_USER = "integration-suite-admin"
 _ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -79,7 +78,7 @@ def close_authorization_gaps() -> None:
     from moto.secretsmanager.responses import SecretsManagerResponse
 
     if "_determine_resource" not in BaseResponse.call_action.__code__.co_names:
-        raise RuntimeError("moto no longer asks responses for `_determine_resource`; revisit local_aws.py")
+        raise RuntimeError("moto no longer asks responses for `_determine_resource`; revisit moto_server.py")
     SecretsManagerResponse._determine_resource = _secret_arn  # type: ignore[attr-defined]
     KmsResponse._determine_resource = _key_arn  # type: ignore[attr-defined]
     _signed_payload_of_bodyless_requests()
@@ -109,13 +108,7 @@ class LocalAws:
             response.read()
 
     def session(self, credentials: Credentials, region: str) -> Any:
-        """A boto3 session (typed Any: the suite names services with variables, which boto3-stubs cannot type)."""
-        return boto3.session.Session(
-            region_name=region,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-        )
+        return credentials.session(region)
 
     def client(self, service: str, region: str, credentials: Credentials) -> Any:
         return self.session(credentials, region).client(service, endpoint_url=self.endpoint)

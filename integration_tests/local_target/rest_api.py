@@ -5,271 +5,32 @@ stage, resources, methods, API-key requirements, integrations, usage plans and k
 answers as API Gateway answers what it rejects itself (403 Missing Authentication Token, 403 Forbidden, 500 for a
 Lambda permission that does not admit the route, 502 for a malformed proxy response), builds the REST proxy event
 (v1) for the rest, and runs the integrated function in-process in a FunctionSandbox.
-
-A FunctionSandbox is one execution environment: the function's source (functions/<name>/, imported by path in a
-module namespace of its own), the environment moto holds for the function plus what the Lambda runtime adds, the
-credentials of the function's role, and AWS_ENDPOINT_URL pointing the handler's boto3 clients at moto.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import fnmatch
 import json
-import os
-import sys
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-import boto3
-
-MISSING_AUTH_TOKEN = {"message": "Missing Authentication Token"}
-FORBIDDEN = {"message": "Forbidden"}
-INTERNAL_SERVER_ERROR = {"message": "Internal server error"}
-
-# One sandbox runs at a time: each swaps process-wide state (sys.modules, os.environ, boto3's default session).
-_SANDBOX_LOCK = threading.RLock()
-# What the process environment must not leak into a function: its own AWS settings and Powertools switches.
-_ISOLATED_PREFIXES = ("AWS_", "_X_AMZN_", "POWERTOOLS_", "LAMBDA_")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda runtime's context object that handlers and Powertools read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    log_group_name: str
-    timeout_seconds: int
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_stream_name: str = "local/[$LATEST]adapter"
-    # The timeout is charged with the handler's own CPU time on its thread, from when it starts running: not the wait
-    # for the sandbox lock, nor other processes' load on a busy machine, which a Lambda invocation (a CPU of its own)
-    # never sees. Waits on AWS are bounded by the SDK's own timeouts (AWS_CALL_TIMEOUT_SECONDS).
-    clock: Callable[[], float] = time.thread_time
-    started: float = field(default_factory=time.thread_time)
-
-    def start(self) -> None:
-        """The handler starts running now: the timeout counts from here."""
-        self.started = self.clock()
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (self.clock() - self.started)) * 1000))
-
-
-def _top_level_names(code_dir: Path) -> set[str]:
-    """The module names a code directory provides (its packages and modules), which the sandbox keeps to itself."""
-    names = {path.stem for path in code_dir.glob("*.py")}
-    names |= {path.name for path in code_dir.iterdir() if path.is_dir() and (path / "__init__.py").is_file()}
-    return names
-
-
-class FunctionSandbox:
-    """One function's execution environment, run in this process. `invoke` is serialised across sandboxes."""
-
-    def __init__(
-        self,
-        code_dir: Path,
-        handler: str,
-        environment: dict[str, str],
-        context_factory: Callable[[], LambdaContext],
-    ) -> None:
-        module, _, function = handler.rpartition(".")
-        if not module or not (code_dir / f"{module.replace('.', '/')}.py").is_file():
-            raise FileNotFoundError(f"{code_dir}: no module {module!r} for handler {handler!r}")
-        self.code_dir = code_dir
-        self.module_name = module
-        self.function_name = function
-        self.environment = dict(environment)
-        self.context_factory = context_factory
-        self._own_names = _top_level_names(code_dir)
-        self._modules: dict[str, Any] = {}
-        self._boto3_session: Any = None
-
-    def _owned(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self._own_names
-
-    @contextlib.contextmanager
-    def _entered(self) -> Iterator[None]:
-        saved_modules = {name: module for name, module in sys.modules.items() if self._owned(name)}
-        for name in saved_modules:
-            del sys.modules[name]
-        sys.modules.update(self._modules)
-        saved_path = list(sys.path)
-        sys.path.insert(0, str(self.code_dir))
-        saved_environ = dict(os.environ)
-        for name in [n for n in os.environ if n.startswith(_ISOLATED_PREFIXES)]:
-            del os.environ[name]
-        os.environ.update(self.environment)
-        saved_session = boto3.DEFAULT_SESSION
-        boto3.DEFAULT_SESSION = self._boto3_session
-        try:
-            yield
-        finally:
-            self._boto3_session = boto3.DEFAULT_SESSION
-            boto3.DEFAULT_SESSION = saved_session
-            os.environ.clear()
-            os.environ.update(saved_environ)
-            sys.path[:] = saved_path
-            self._modules = {name: module for name, module in sys.modules.items() if self._owned(name)}
-            for name in self._modules:
-                del sys.modules[name]
-            sys.modules.update(saved_modules)
-
-    def invoke(self, event: dict[str, Any]) -> tuple[Any, LambdaContext]:
-        """Run the handler on `event`; returns what it returned and the context it ran with. Exceptions propagate."""
-        context = self.context_factory()
-        with _SANDBOX_LOCK, self._entered():
-            context.start()
-            module = sys.modules.get(self.module_name) or __import__(self.module_name, fromlist=["_"])
-            result = getattr(module, self.function_name)(event, context)
-        return result, context
-
-
-@dataclass(frozen=True)
-class Route:
-    resource_id: str
-    resource_path: str
-    path_parameters: dict[str, str]
-    method: dict[str, Any]
-
-
-def match_route(resources: list[dict[str, Any]], path: str, http_method: str) -> Route | None:
-    """The resource and method API Gateway would pick for `path`: literal segments beat `{param}`, then `{proxy+}`."""
-    segments = [s for s in path.split("/") if s]
-    best: tuple[tuple[int, ...], Route] | None = None
-    for resource in resources:
-        parts = [p for p in resource["path"].split("/") if p]
-        parameters: dict[str, str] = {}
-        rank: list[int] = []
-        matched = True
-        for index, part in enumerate(parts):
-            if part.startswith("{") and part.endswith("+}"):
-                if index >= len(segments):
-                    matched = False
-                    break
-                parameters[part[1:-2]] = "/".join(segments[index:])
-                rank.append(0)
-                segments_used = len(segments)
-                break
-            if index >= len(segments):
-                matched = False
-                break
-            if part.startswith("{") and part.endswith("}"):
-                parameters[part[1:-1]] = segments[index]
-                rank.append(1)
-            elif part == segments[index]:
-                rank.append(2)
-            else:
-                matched = False
-                break
-        else:
-            segments_used = len(parts)
-        if not matched or segments_used != len(segments):
-            continue
-        methods = resource.get("resourceMethods") or {}
-        method = methods.get(http_method) or methods.get("ANY")
-        if method is None:
-            continue
-        route = Route(resource["id"], resource["path"], parameters, method)
-        if best is None or tuple(rank) > best[0]:
-            best = (tuple(rank), route)
-    return best[1] if best else None
-
-
-def arn_like(pattern: str, value: str) -> bool:
-    """IAM's ArnLike: `*` and `?` wildcards, case-sensitive."""
-    return fnmatch.fnmatchcase(value, pattern)
-
-
-def permission_admits(policy: dict[str, Any], function_arn: str, source_arn: str) -> bool:
-    """Whether a function's resource policy lets API Gateway invoke it for a request on `source_arn`."""
-    statements = policy.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        principal = statement.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        actions = statement.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if statement.get("Effect") != "Allow" or service != "apigateway.amazonaws.com":
-            continue
-        if not any(arn_like(action, "lambda:InvokeFunction") for action in actions):
-            continue
-        resource = statement.get("Resource", function_arn)
-        if not arn_like(resource, function_arn) and not arn_like(resource, f"{function_arn}:*"):
-            continue
-        condition = statement.get("Condition") or {}
-        wanted = [
-            v
-            for op in ("ArnLike", "ArnEquals")
-            for k, v in (condition.get(op) or {}).items()
-            if k.lower() == "aws:sourcearn"
-        ]
-        if all(arn_like(pattern, source_arn) for pattern in wanted):
-            return True
-    return False
-
-
-def _decode_body(raw: bytes, content_type: str, binary_media_types: list[str]) -> tuple[str | None, bool]:
-    if not raw:
-        return None, False
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types):
-        return base64.b64encode(raw).decode("ascii"), True
-    return raw.decode("utf-8", errors="replace"), False
-
-
-@dataclass(frozen=True)
-class IncomingRequest:
-    """An HTTP request to the stage URL, split the way API Gateway reads it."""
-
-    method: str
-    stage: str
-    path: str  # below the stage, starting with "/"
-    query: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    @classmethod
-    def parse(cls, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes) -> IncomingRequest:
-        split = urlsplit(raw_path)
-        stage, _, rest = split.path.lstrip("/").partition("/")
-        return cls(method, stage, "/" + rest, split.query, headers, body)
-
-    def header(self, name: str) -> str | None:
-        """The last value of a header, by case-insensitive name (as API Gateway fills `headers`)."""
-        values = [value for key, value in self.headers if key.lower() == name.lower()]
-        return values[-1] if values else None
-
-
-class GatewayRejection(Exception):
-    """An answer API Gateway gives itself, before or instead of the integration."""
-
-    def __init__(self, response_type: str, status: int, payload: dict[str, str]) -> None:
-        super().__init__(f"{status} {response_type}")
-        self.response_type = response_type
-        self.status = status
-        self.payload = payload
-
+from integration_tests.local_target.routing import (
+    FORBIDDEN,
+    INTERNAL_SERVER_ERROR,
+    MISSING_AUTH_TOKEN,
+    GatewayRejection,
+    IncomingRequest,
+    Route,
+    decode_body,
+    match_route,
+    permission_admits,
+)
+from integration_tests.local_target.sandbox import FunctionSandbox
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
@@ -417,7 +178,7 @@ class LocalRestApi:
         for name, value in request.headers:
             multi_headers.setdefault(name, []).append(value)
         query = parse_qs(request.query, keep_blank_values=True)
-        body, is_base64 = _decode_body(request.body, request.header("content-type") or "", binary_media_types)
+        body, is_base64 = decode_body(request.body, request.header("content-type") or "", binary_media_types)
         now = datetime.now(UTC)
         api_key, key_id = key
         return {
