@@ -95,7 +95,9 @@ class Creation:
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{MOCK_PARTITION}:{service}:{self.region}:{MOTO_ACCOUNT_ID}:{resource}"
 
-    def parameters(self, fields: Mapping[str, str], convert: Mapping[str, Callable[[Any], Any]] | None = None) -> dict:
+    def parameters(
+        self, fields: Mapping[str, str], convert: Mapping[str, Callable[[Any], Any]] | None = None
+    ) -> dict[str, Any]:
         """boto3 parameters from inputs: `fields` maps each parameter to the input it comes from; `convert` maps a
         parameter to the conversion its input needs. Inputs the program did not set are left out."""
         convert = convert or {}
