@@ -230,5 +230,5 @@ def checkov(session: nox.Session) -> None:
         project_python, "-m", "pytest", "unit_tests/checkov_guard", "-p", "no:cacheprovider", *session.posargs,
         env={**CHECKOV_OFFLINE_ENV, "CHECKOV_BIN": checkov_bin}, external=True,
     )  # fmt: skip
-    session.run(project_python, "-m", "preflight.checkov_report", "--skips", CHECKOV_SKIPS, *map(str, results),
+    session.run(project_python, "-m", "preflight.plan.checkov_report", "--skips", CHECKOV_SKIPS, *map(str, results),
                 external=True)  # fmt: skip

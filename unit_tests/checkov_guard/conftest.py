@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from preflight import load_project, run_program
-from preflight.plan import capture_to_plan
+from preflight.plan.export import capture_to_plan
 from unit_tests.preflight.dev_stack import REPO_ROOT, dev_stack_environment
 
 PROGRAMS = REPO_ROOT / "unit_tests" / "preflight" / "programs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.checkov_report import load_unchecked_types
+from preflight.plan.checkov_report import load_unchecked_types
 from unit_tests.checkov_guard.conftest import ScannedPlan
 from unit_tests.preflight.dev_stack import REPO_ROOT
 

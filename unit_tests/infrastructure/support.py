@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from preflight import Capture
-from preflight.capture import UNKNOWN, Registration
+from preflight import UNKNOWN, Capture, Registration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "serverless-delivery"

@@ -11,8 +11,7 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
-from preflight import Capture, ProgramError, ProjectSpec, run_program
-from preflight.mocks import AwsLikeMocks
+from preflight import AwsLikeMocks, Capture, ProgramError, ProjectSpec, run_program
 from unit_tests.infrastructure.support import (
     ONE_REGION,
     PROJECT,

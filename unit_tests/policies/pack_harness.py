@@ -17,12 +17,16 @@ from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.analyzer import AnalyzerClient, EngineServer, PackProcess, engine_resources, load_pack_spec
-from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, Registration, SourcePosition
-from preflight.gate import analyse, build_report, pack_environment
-from preflight.gate_report import GateReport, Violation
-from preflight.policy_config import PolicyConfigEntry, reconcile
-from preflight.project import ProjectSpec
+from preflight import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, ProjectSpec, Registration, SourcePosition
+from preflight.engine.analyzer_client import AnalyzerClient
+from preflight.engine.engine_service import EngineServer
+from preflight.engine.pack_process import PackProcess, load_pack_spec
+from preflight.engine.wire import engine_resources
+from preflight.gate.analysis import analyse
+from preflight.gate.policy_config import PolicyConfigEntry, reconcile
+from preflight.gate.report import GateReport, Violation
+from preflight.gate.run import pack_environment
+from preflight.gate.violations import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"

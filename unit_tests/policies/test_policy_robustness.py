@@ -30,8 +30,8 @@ from delivery_policies.aws import (
     POLICY_ATTACHMENTS,
     taggable_types,
 )
-from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG
-from preflight.policy_config import PolicyConfigEntry, reconcile
+from preflight import SECRET_SIG, SECRET_VALUE_SIG
+from preflight.gate.policy_config import PolicyConfigEntry, reconcile
 
 UNKNOWN_SENTINELS = [
     "04da6b54-80e4-46f7-96ec-b56ff0331ba9",

@@ -12,18 +12,12 @@ import grpc
 import pytest
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from preflight import analyzer
-from preflight.analyzer import (
-    AnalyzerClient,
-    EngineServer,
-    PackError,
-    PackProcess,
-    default_provider,
-    engine_resources,
-    engine_urn,
-    load_pack_spec,
-)
-from preflight.capture import Capture, Registration
+from preflight import Capture, Registration
+from preflight.engine import pack_process
+from preflight.engine.analyzer_client import AnalyzerClient
+from preflight.engine.engine_service import EngineServer
+from preflight.engine.pack_process import PackError, PackProcess, load_pack_spec
+from preflight.engine.wire import default_provider, engine_resources, engine_urn
 from unit_tests.preflight.gate_packs import IGNORES_TERM_PACK, SILENT_PACK, write_pack
 
 
@@ -157,13 +151,13 @@ def test_a_pack_that_never_prints_its_port_times_out(tmp_path: Path) -> None:
 
 def test_a_missing_interpreter_is_a_pack_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_pack_spec(write_pack(tmp_path / "pack", SILENT_PACK))
-    monkeypatch.setattr(analyzer.PackSpec, "python", property(lambda self: str(tmp_path / "no-python")))
+    monkeypatch.setattr(pack_process.PackSpec, "python", property(lambda self: str(tmp_path / "no-python")))
     with pytest.raises(PackError, match="cannot run the pack's interpreter"):
         PackProcess(spec, "127.0.0.1:1", {}).start()
 
 
 def test_a_pack_that_ignores_sigterm_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analyzer, "STOP_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(pack_process, "STOP_TIMEOUT_SECONDS", 0.5)
     spec = load_pack_spec(write_pack(tmp_path / "stubborn", IGNORES_TERM_PACK))
     process = PackProcess(spec, "127.0.0.1:1", {})
     process.start()

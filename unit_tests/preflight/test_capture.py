@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.capture import Capture, Registration, SourcePosition
+from preflight import Capture, Registration, SourcePosition
 
 
 def _registration(urn: str, type_: str, provider: str = "", **inputs: object) -> Registration:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from preflight.checkov_report import (
+from preflight.plan.checkov_report import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,

@@ -413,8 +413,9 @@ def test_the_pack_process_is_gone_after_the_gate(demo_root: Path, capsys: pytest
 def test_report_context_reads_every_shape_of_exemption_report(tmp_path: Path) -> None:
     from pulumi.runtime.proto import analyzer_pb2
 
-    from preflight.gate import EXEMPTED_PREFIX, _ReportContext
-    from preflight.gate_report import PolicyRule
+    from preflight.gate.pack_contract import EXEMPTED_PREFIX
+    from preflight.gate.report import PolicyRule
+    from preflight.gate.violations import _ReportContext
 
     context = _ReportContext({"p": PolicyRule("p", "d", "mandatory", "high", "fix")}, {}, tmp_path)
     entries = [
@@ -439,9 +440,9 @@ def test_report_context_reads_every_shape_of_exemption_report(tmp_path: Path) ->
 
 
 def test_source_locations_skip_library_code_and_files_outside_the_repository(tmp_path: Path) -> None:
-    from preflight.analyzer import EngineResource
-    from preflight.capture import SourcePosition
-    from preflight.gate import source_location
+    from preflight import SourcePosition
+    from preflight.engine.wire import EngineResource
+    from preflight.gate.violations import source_location
 
     def resource(urn: str, parent: str, position: str | None) -> EngineResource:
         source = SourcePosition(f"file://{position}", 7) if position else None
@@ -464,7 +465,7 @@ def test_sigterm_unwinds_the_gate_so_the_pack_is_stopped() -> None:
     import signal
     import threading
 
-    from preflight.gate import _terminate_as_exit
+    from preflight.gate.command import _terminate_as_exit
 
     def terminated_while_waiting() -> None:
         with _terminate_as_exit():

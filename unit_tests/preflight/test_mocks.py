@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from preflight.mocks import ANSWERS, AwsLikeMocks
+from preflight import AwsLikeMocks
+from preflight.world.resource_answers import ANSWERS
 
 PROVIDER_REF = "urn:pulumi:dev::demo::pulumi:pulumi:Stack$pulumi:providers:aws::aws-apse2::2b8e"
 ARN = re.compile(r"^arn:aws:[a-z0-9-]+:(ap-southeast-2)?:(123456789012)?:.+$")

@@ -10,19 +10,11 @@ from typing import Any
 
 import pytest
 
-from preflight import load_project, run_program
-from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture
+from preflight import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, load_project, run_program
 from preflight.cli import main
-from preflight.plan import (
-    ARCHIVE_SIG,
-    ASSET_SIG,
-    capture_to_plan,
-    convert_inputs,
-    export_plan,
-    singular,
-    unmapped_types,
-)
-from preflight.tf_types import snake_case, terraform_type
+from preflight.plan.attributes import ARCHIVE_SIG, ASSET_SIG, convert_inputs, singular
+from preflight.plan.export import capture_to_plan, export_plan, unmapped_types
+from preflight.plan.tf_types import snake_case, terraform_type
 from unit_tests.preflight.dev_stack import REPO_ROOT, dev_stack_environment
 
 PROGRAMS = Path(__file__).parent / "programs"

@@ -9,7 +9,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config, reconcile
+from preflight.gate.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config, reconcile
 
 
 def info(

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight import Capture, ProgramError, load_project, run_program
-from preflight.capture import SECRET_SIG, UNKNOWN
-from preflight.mocks import AwsLikeMocks
+from preflight import SECRET_SIG, UNKNOWN, AwsLikeMocks, Capture, ProgramError, load_project, run_program
 from unit_tests.preflight.engine_programs import write_program
 
 

@@ -11,8 +11,7 @@ import pytest
 from delivery_stack.components.api.routes import ROUTES, STAGE_NAME, cors_gateway_origin, deployment_fingerprint
 from delivery_stack.components.api.waf import WAF_LOG_GROUP_PREFIX
 from delivery_stack.config import ConfigError, parse_config
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import ONE_REGION, REPO_ROOT, CaptureFactory, resources_of
 
 METHOD = "aws:apigateway/method:Method"

@@ -6,8 +6,7 @@ import pytest
 
 from delivery_stack.components.budget import BUDGET_ALERTS
 from delivery_stack.config import ConfigError, parse_config
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import (
     ONE_REGION,
     REQUIRED_TAGS,

@@ -7,8 +7,7 @@ from typing import Any
 
 from delivery_stack.components.cicd import BUILDSPEC_PATH, DEPLOYSPEC_PATH, SOURCE_OBJECT_KEY, package_path
 from delivery_stack.naming import region_short
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import (
     ONE_REGION,
     REPO_ROOT,

@@ -10,8 +10,7 @@ import pytest
 from delivery_stack.components.function import VPC_ACCESS_ACTIONS
 from delivery_stack.config import FunctionSettings
 from delivery_stack.packaging import LAMBDA_RUNTIME
-from preflight import Capture, load_project, run_program
-from preflight.capture import UNKNOWN, Registration
+from preflight import UNKNOWN, Capture, Registration, load_project, run_program
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     children_of,

@@ -14,8 +14,7 @@ from delivery_stack.components.iam import (
     policy_document,
     render_statement,
 )
-from preflight import Capture
-from preflight.capture import UNKNOWN, Registration
+from preflight import UNKNOWN, Capture, Registration
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     ancestors,

@@ -6,8 +6,7 @@ from typing import Any
 
 from delivery_stack.components.logdelivery import delivery_prefix
 from delivery_stack.naming import region_short
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import THREE_REGIONS, CaptureFactory, policy_json, resources_of
 
 STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"

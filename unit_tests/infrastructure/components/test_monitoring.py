@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from delivery_stack.components.dashboard import layout
-from preflight import Capture, ProjectSpec, run_program
-from preflight.capture import UNKNOWN, Registration
+from preflight import UNKNOWN, Capture, ProjectSpec, Registration, run_program
 from unit_tests.infrastructure.support import CaptureFactory, policy_json, resources_of
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -13,8 +13,7 @@ from delivery_policies.aws import taggable_types
 from delivery_stack.components import network
 from delivery_stack.components.network import endpoint_service_name, nat_gateway_count, subnet_plan
 from delivery_stack.config import NAT_MODES
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import (
     ONE_REGION,
     REPO_ROOT,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from delivery_stack.components.replication import replication_pairs
 from delivery_stack.naming import region_short
-from preflight import Capture
-from preflight.capture import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import ONE_REGION, THREE_REGIONS, CaptureFactory, policy_json, resources_of
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from preflight import Capture
-from preflight.capture import SECRET_SIG
+from preflight import SECRET_SIG, Capture
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     children_of,

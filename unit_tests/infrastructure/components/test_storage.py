@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from delivery_stack.components.storage import KEY_USER_SERVICES
-from preflight import Capture
-from preflight.capture import UNKNOWN, Registration
+from preflight import UNKNOWN, Capture, Registration
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     children_of,

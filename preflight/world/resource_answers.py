@@ -1,68 +1,19 @@
-"""Mocks that answer like AWS: ids, names and ARNs in the real formats for the resource's region and account.
+"""What AWS answers when a resource is created: per resource type, its id and computed outputs in the real formats.
 
 ARNs a program builds from these look like real ones, so the policy gate and the Checkov export judge realistic
-values. Everything is derived from the URN, so two runs of one program give identical ids.
+values. Types without an entry get a generic answer (`answer_for`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pulumi.runtime import mocks
-
-MOCK_ACCOUNT_ID = "123456789012"
-MOCK_PARTITION = "aws"
-DEFAULT_REGION = "us-east-1"
-
-
-def _digest(seed: str, length: int) -> str:
-    return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-
-def _alnum(seed: str, length: int) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    raw = hashlib.sha256(seed.encode()).digest()
-    return "".join(alphabet[b % len(alphabet)] for b in raw[:length])
-
-
-def _uuid(seed: str) -> str:
-    return str(uuid.UUID(hex=_digest(seed, 32)))
-
-
-class Ctx:
-    """What a mock answer is built from."""
-
-    def __init__(self, args: mocks.MockResourceArgs, region: str, account: str) -> None:
-        self.args = args
-        self.inputs: dict[str, Any] = dict(args.inputs)
-        self.region = region
-        self.account = account
-        self.seed = f"{args.typ}::{args.name}"
-
-    def physical_name(self, key: str = "name", max_len: int = 64, lower: bool = False) -> str:
-        """The given name, or an auto-name as the provider makes one (logical name plus 7 random characters)."""
-        value = self.inputs.get(key)
-        if isinstance(value, str) and value:
-            return value
-        name = f"{self.args.name}-{_digest(self.seed, 7)}"[:max_len]
-        return name.lower() if lower else name
-
-    def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
-        return (
-            f"arn:{MOCK_PARTITION}:{service}:{self.region if region else ''}:"
-            f"{self.account if account else ''}:{resource}"
-        )
-
-
-Answer = tuple[str, dict[str, Any]]
+from preflight.world.arns import MOCK_PARTITION, Answer, Ctx, alnum, digest, stable_uuid
 
 
 def _kms_key(c: Ctx) -> Answer:
-    key_id = _uuid(c.seed)
+    key_id = stable_uuid(c.seed)
     return key_id, {"keyId": key_id, "arn": c.arn("kms", f"key/{key_id}")}
 
 
@@ -96,7 +47,7 @@ def _topic(c: Ctx) -> Answer:
 
 def _topic_subscription(c: Ctx) -> Answer:
     topic = c.inputs.get("topic")
-    arn = f"{topic}:{_uuid(c.seed)}" if isinstance(topic, str) else c.arn("sns", f"sub:{_uuid(c.seed)}")
+    arn = f"{topic}:{stable_uuid(c.seed)}" if isinstance(topic, str) else c.arn("sns", f"sub:{stable_uuid(c.seed)}")
     return arn, {"arn": arn}
 
 
@@ -106,14 +57,14 @@ def _role(c: Ctx) -> Answer:
     return name, {
         "name": name,
         "arn": f"arn:{MOCK_PARTITION}:iam::{c.account}:role{path}{name}",
-        "uniqueId": "AROA" + _digest(c.seed, 17).upper(),
+        "uniqueId": "AROA" + digest(c.seed, 17).upper(),
     }
 
 
 def _managed_policy(c: Ctx) -> Answer:
     name = c.physical_name(max_len=128)
     arn = f"arn:{MOCK_PARTITION}:iam::{c.account}:policy{c.inputs.get('path') or '/'}{name}"
-    return arn, {"name": name, "arn": arn, "policyId": "ANPA" + _digest(c.seed, 17).upper()}
+    return arn, {"name": name, "arn": arn, "policyId": "ANPA" + digest(c.seed, 17).upper()}
 
 
 def _lambda_function(c: Ctx) -> Answer:
@@ -135,7 +86,7 @@ def _log_group(c: Ctx) -> Answer:
 
 def _secret(c: Ctx) -> Answer:
     name = c.physical_name(max_len=512)
-    arn = c.arn("secretsmanager", f"secret:{name}-{_alnum(c.seed, 6)}")
+    arn = c.arn("secretsmanager", f"secret:{name}-{alnum(c.seed, 6)}")
     return arn, {"name": name, "arn": arn}
 
 
@@ -153,12 +104,12 @@ def _dashboard(c: Ctx) -> Answer:
 
 
 def _rest_api(c: Ctx) -> Answer:
-    api_id = _alnum(c.seed, 10)
+    api_id = alnum(c.seed, 10)
     return api_id, {
         "name": c.physical_name(),
         "arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/restapis/{api_id}",
         "executionArn": c.arn("execute-api", api_id),
-        "rootResourceId": _alnum(c.seed + "/root", 10),
+        "rootResourceId": alnum(c.seed + "/root", 10),
     }
 
 
@@ -173,18 +124,18 @@ def _stage(c: Ctx) -> Answer:
 
 
 def _api_key(c: Ctx) -> Answer:
-    key_id = _alnum(c.seed, 10)
+    key_id = alnum(c.seed, 10)
     return key_id, {
         "arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/apikeys/{key_id}",
         "name": c.physical_name(),
         # A mock API key value: derived, never a real credential.
-        "value": "mock" + _alnum(c.seed + "/value", 36),
+        "value": "mock" + alnum(c.seed + "/value", 36),
     }
 
 
 def _web_acl(c: Ctx) -> Answer:
     name = c.physical_name()
-    acl_id = _uuid(c.seed)
+    acl_id = stable_uuid(c.seed)
     return acl_id, {
         "name": name,
         "arn": c.arn("wafv2", f"regional/webacl/{name}/{acl_id}"),
@@ -194,7 +145,7 @@ def _web_acl(c: Ctx) -> Answer:
 
 def _prefixed(prefix: str, extra: Callable[[Ctx, str], dict[str, Any]] | None = None) -> Callable[[Ctx], Answer]:
     def answer(c: Ctx) -> Answer:
-        rid = f"{prefix}-{_digest(c.seed, 17)}"
+        rid = f"{prefix}-{digest(c.seed, 17)}"
         state = {"arn": c.arn("ec2", f"{prefix_to_ec2[prefix]}/{rid}")}
         if extra:
             state.update(extra(c, rid))
@@ -221,15 +172,15 @@ prefix_to_ec2 = {
 
 def _vpc_extra(c: Ctx, rid: str) -> dict[str, Any]:
     return {
-        "defaultSecurityGroupId": f"sg-{_digest(c.seed + 'sg', 17)}",
-        "defaultRouteTableId": f"rtb-{_digest(c.seed + 'rtb', 17)}",
-        "defaultNetworkAclId": f"acl-{_digest(c.seed + 'acl', 17)}",
-        "mainRouteTableId": f"rtb-{_digest(c.seed + 'main', 17)}",
+        "defaultSecurityGroupId": f"sg-{digest(c.seed + 'sg', 17)}",
+        "defaultRouteTableId": f"rtb-{digest(c.seed + 'rtb', 17)}",
+        "defaultNetworkAclId": f"acl-{digest(c.seed + 'acl', 17)}",
+        "mainRouteTableId": f"rtb-{digest(c.seed + 'main', 17)}",
     }
 
 
 def _endpoint_extra(c: Ctx, rid: str) -> dict[str, Any]:
-    return {"prefixListId": f"pl-{_digest(c.seed, 8)}", "dnsEntries": []}
+    return {"prefixListId": f"pl-{digest(c.seed, 8)}", "dnsEntries": []}
 
 
 def _codebuild(c: Ctx) -> Answer:
@@ -260,7 +211,7 @@ def _budget(c: Ctx) -> Answer:
 
 
 def _usage_plan(c: Ctx) -> Answer:
-    plan_id = _alnum(c.seed, 6)
+    plan_id = alnum(c.seed, 6)
     return plan_id, {"arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/usageplans/{plan_id}"}
 
 
@@ -307,71 +258,10 @@ ANSWERS: dict[str, Callable[[Ctx], Answer]] = {
 def _generic(c: Ctx) -> Answer:
     """Any other type: a stable id and an ARN shaped `arn:aws:<module>:<region>:<account>:<member>/<id>`."""
     module = c.args.typ.split(":")[1].split("/")[0] if c.args.typ.count(":") >= 2 else "unknown"
-    rid = f"{c.args.name}-{_digest(c.seed, 8)}"
+    rid = f"{c.args.name}-{digest(c.seed, 8)}"
     return rid, {"arn": c.arn(module, f"{c.args.typ.rsplit(':', 1)[-1].lower()}/{rid}")}
 
 
-class AwsLikeMocks(mocks.Mocks):
-    """Answers resource registrations and the few invokes a program may make, in the provider's region."""
-
-    def __init__(self, preview: bool, account: str = MOCK_ACCOUNT_ID) -> None:
-        self.preview = preview
-        self.account = account
-        self._regions: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def provider_key(provider_ref: str) -> str:
-        """`<type>::<name>` of a provider reference `urn:pulumi:<stack>::<project>::<qualified type>::<name>::<id>`."""
-        parts = provider_ref.split("::")
-        if len(parts) < 4:
-            return ""
-        return f"{parts[2].split('$')[-1]}::{parts[3]}"
-
-    @staticmethod
-    def registered_provider_key(args: mocks.MockResourceArgs) -> str:
-        """The `provider_key` of the provider `args` registers, for the resources that will reference it."""
-        return f"{args.typ}::{args.name}"
-
-    def region_for(self, provider_ref: str) -> str:
-        with self._lock:
-            return self._regions.get(self.provider_key(provider_ref), DEFAULT_REGION)
-
-    def answer(self, args: mocks.MockResourceArgs, region: str) -> Answer:
-        ctx = Ctx(args, region, self.account)
-        return ANSWERS.get(args.typ, _generic)(ctx)
-
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if args.typ.startswith("pulumi:providers:"):
-            region = args.inputs.get("region")
-            urn_hint = self.registered_provider_key(args)
-            with self._lock:
-                self._regions[urn_hint] = region if isinstance(region, str) else DEFAULT_REGION
-            return (None if self.preview else _uuid(urn_hint)), dict(args.inputs)
-        if self.preview:
-            # In preview the engine knows only the inputs; every computed output is unknown.
-            return None, dict(args.inputs)
-        rid, computed = self.answer(args, self.region_for(args.provider or ""))
-        return rid, {**args.inputs, **computed}
-
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        region = self.region_for(args.provider or "")
-        token = args.token
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": self.account,
-                "arn": f"arn:{MOCK_PARTITION}:iam::{self.account}:user/preflight",
-                "userId": "AIDAPREFLIGHT",
-                "id": self.account,
-            }, []
-        if token == "aws:index/getRegion:getRegion":
-            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}, []
-        if token == "aws:index/getPartition:getPartition":
-            return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION}, []
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{region}{z}" for z in "abc"]
-            return {"names": names, "zoneIds": [f"{region[:3]}-az{i}" for i in (1, 2, 3)], "id": region}, []
-        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
-            # Plainly a placeholder, never a realistic secret: offline runs only need a known string.
-            return {"randomPassword": "preflight-mock-not-a-secret", "id": region}, []
-        return {}, []
+def answer_for(type_token: str) -> Callable[[Ctx], Answer]:
+    """The answer for resources of `type_token`: its own entry, else the generic one."""
+    return ANSWERS.get(type_token, _generic)

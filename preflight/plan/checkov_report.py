@@ -1,6 +1,6 @@
 """Checkov's JSON results judged against the one reviewed skip file.
 
-`python -m preflight.checkov_report --skips checkov/skips.yaml RESULTS.json [RESULTS.json ...]`
+`python -m preflight.plan.checkov_report --skips checkov/skips.yaml RESULTS.json [RESULTS.json ...]`
 
 A plan carries no `#checkov:skip` comments, and `--skip-check` would silence a check for every resource without a
 word of why. So every accepted finding lives in the skip file, one entry per decision:
@@ -30,9 +30,8 @@ from typing import Any
 
 import yaml
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
+from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+
 MIN_REASON_LENGTH = 10
 CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 FRAMEWORKS = ("terraform_plan", "github_actions", "secrets")
@@ -234,7 +233,7 @@ def render(verdict: Verdict, results: Results) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m preflight.checkov_report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m preflight.plan.checkov_report", description=__doc__.split("\n")[0])
     parser.add_argument("--skips", required=True, type=Path, help="the reviewed skip file (YAML)")
     parser.add_argument("results", nargs="+", type=Path, help="Checkov `-o json` result files")
     args = parser.parse_args(argv)

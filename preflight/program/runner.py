@@ -14,13 +14,12 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime import mocks
 
-from preflight.capture import Capture, Registration, SourcePosition
-from preflight.mocks import AwsLikeMocks
-from preflight.project import ProjectSpec
+from preflight import _sdk
+from preflight.program.capture import Capture, Registration, SourcePosition
+from preflight.program.project import ProjectSpec
+from preflight.world.mocks import AwsLikeMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 # A program run that has not finished after this long is stuck (a future no thread will ever resolve): fail with a
@@ -38,7 +37,7 @@ def _struct_to_dict(message: Any) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True) if message is not None else {}
 
 
-class RecordingMonitor(mocks.MockMonitor):
+class RecordingMonitor(_sdk.MockMonitor):
     """The SDK's mock monitor, keeping each raw RegisterResourceRequest as the engine would receive it."""
 
     def __init__(self, mock_impl: mocks.Mocks) -> None:
@@ -142,10 +141,9 @@ def run_program(
     # The SDK keeps a process-global loop; a previous asyncio.run() may have closed it.
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)
-    settings.ROOT.set(None)  # set_mocks left its own root stack; the program gets a fresh one, as under the CLI
-    # Outputs made outside any run (a test building one between runs) are tracked as pending tasks of a loop that
-    # never runs again; the run would wait for them forever. They cannot belong to this program: forget them.
-    settings.SETTINGS.outputs = set()
+    # set_mocks left its own root stack, and outputs made outside any run (a test building one between runs) are
+    # pending tasks of a loop that never runs again: the program gets a fresh root and waits only for its own.
+    _sdk.reset_between_runs()
     config = {**project.config, **(extra_config or {})}
     pulumi.runtime.set_all_config(config)
 
@@ -157,7 +155,7 @@ def run_program(
     timeout = RUN_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     try:
         with _program_environment(project):
-            _sync_await(asyncio.wait_for(run_in_stack(run_main), timeout))
+            _sdk.sync_await(asyncio.wait_for(_sdk.run_in_stack(run_main), timeout))
     except TimeoutError as exc:
         raise ProgramError(
             f"{project.name} ({project.main}) did not finish within {timeout:g} s "

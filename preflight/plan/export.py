@@ -20,238 +20,26 @@ The attribute shapes come from the pulumi-aws SDK's own typed output classes; th
 renames (`name` -> `function_name` on a Lambda function, `restApi` -> `rest_api_id`) are listed in _FIELD_RENAMES.
 """
 
-from __future__ import annotations
-
-import argparse
-import collections.abc
 import functools
 import hashlib
-import importlib
 import json
 import re
-import sys
-import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.capture import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, Capture, Registration, object_input
-from preflight.tf_types import snake_case, terraform_type
+from preflight.plan.attributes import convert_inputs, plain_value, resource_schema
+from preflight.plan.tf_types import snake_case, terraform_type
+from preflight.program.capture import Capture, Registration, object_input
 
 TERRAFORM_VERSION = "1.9.8"
 PLAN_FORMAT_VERSION = "1.2"
 AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
-# Signatures of assets and archives in the Pulumi wire format (pulumi.runtime.rpc).
-ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
-
-# Fields whose Terraform name is not the snake_case (or, for repeated blocks, the singular) of the Pulumi name,
-# from pulumi-aws's bridge-metadata.json `renamedProperties`: Terraform type -> Pulumi property path -> name.
-_REST_API_ID = {"restApi": "rest_api_id"}
-_FIELD_RENAMES: dict[str, dict[str, str]] = {
-    "aws_lambda_function": {
-        "name": "function_name",
-        "imageConfig.commands": "command",
-        "imageConfig.entryPoints": "entry_point",
-    },
-    "aws_lambda_permission": {"function": "function_name"},
-    "aws_cloudwatch_metric_alarm": {"name": "alarm_name"},
-    "aws_sns_topic_subscription": {"topic": "topic_arn"},
-    "aws_cloudwatch_log_subscription_filter": {"logGroup": "log_group_name"},
-    "aws_api_gateway_authorizer": _REST_API_ID,
-    "aws_api_gateway_deployment": _REST_API_ID,
-    "aws_api_gateway_integration": _REST_API_ID,
-    "aws_api_gateway_integration_response": _REST_API_ID,
-    "aws_api_gateway_method": _REST_API_ID,
-    "aws_api_gateway_method_response": _REST_API_ID,
-    "aws_api_gateway_method_settings": _REST_API_ID,
-    "aws_api_gateway_model": _REST_API_ID,
-    "aws_api_gateway_request_validator": _REST_API_ID,
-    "aws_api_gateway_resource": _REST_API_ID,
-    "aws_api_gateway_stage": {**_REST_API_ID, "deployment": "deployment_id"},
-    "aws_api_gateway_base_path_mapping": {"restApi": "api_id"},
-    "aws_api_gateway_usage_plan": {"apiStages": "api_stages"},
-    "aws_codebuild_project": {
-        "secondaryArtifacts": "secondary_artifacts",
-        "secondarySources": "secondary_sources",
-        "fileSystemLocations": "file_system_locations",
-    },
-}
 
 
 class PlanError(Exception):
     """The capture cannot be written as a plan (for example an output path that cannot be written)."""
-
-
-@dataclass(frozen=True)
-class _Field:
-    """One property of a resource or nested block: its Terraform name and shape."""
-
-    name: str
-    kind: str  # "scalar", "string", "list", "map", "block", "blocks", "asset" or "any"
-    nested: type | None = None
-
-
-_Schema = dict[str, _Field]
-
-
-def singular(name: str) -> str:
-    """The singular of the last word of a snake_case name: `inline_policies` -> `inline_policy`, `ingress` stays."""
-    head, _, last = name.rpartition("_")
-    prefix = f"{head}_" if head else ""
-    if last == "indices":
-        return f"{prefix}index"
-    if last.endswith("ies") and len(last) > 3:
-        return f"{prefix}{last[:-3]}y"
-    if last.endswith(("sses", "xes", "ches", "shes", "uses", "ases")):
-        return f"{prefix}{last[:-2]}"
-    if last.endswith(("ss", "us", "is")) or not last.endswith("s"):
-        return name
-    return f"{prefix}{last[:-1]}"
-
-
-def _pulumi_types() -> Any:
-    # The SDK's type introspection lives in pulumi._types; it is what the SDK itself uses to translate properties.
-    from pulumi import _types  # noqa: PLC0415
-
-    return _types
-
-
-def _strip_optional(typ: Any) -> Any:
-    if typing.get_origin(typ) is typing.Union:
-        members = [arg for arg in typing.get_args(typ) if arg is not type(None)]
-        return members[0] if len(members) == 1 else typ
-    return typ
-
-
-def _classify_sequence(typ: Any) -> tuple[str, type | None]:
-    (item,) = typing.get_args(typ) or (Any,)
-    item = _strip_optional(item)
-    if isinstance(item, type) and _pulumi_types().is_output_type(item):
-        return "blocks", item
-    return "list", None
-
-
-def _classify_class(typ: type) -> tuple[str, type | None]:
-    import pulumi  # noqa: PLC0415
-
-    if _pulumi_types().is_output_type(typ):
-        return "block", typ
-    if issubclass(typ, (pulumi.Asset, pulumi.Archive)):
-        return "asset", None
-    if typ is str:
-        return "string", None
-    return ("scalar" if typ in (int, float, bool) else "any"), None
-
-
-def _classify(typ: Any) -> tuple[str, type | None]:
-    """The shape of a property from its output type: scalar, string, list, map, block(s), asset or any."""
-    typ = _strip_optional(typ)
-    origin = typing.get_origin(typ)
-    if origin in (collections.abc.Sequence, list):
-        return _classify_sequence(typ)
-    if origin in (collections.abc.Mapping, dict):
-        return "map", None
-    if isinstance(typ, type):
-        return _classify_class(typ)
-    return "any", None
-
-
-def _schema_from_types(types_by_name: dict[str, Any], tf_type: str, path: str) -> _Schema:
-    renames = _FIELD_RENAMES.get(tf_type, {})
-    schema: _Schema = {}
-    for wire_name, typ in types_by_name.items():
-        kind, nested = _classify(typ)
-        key = f"{path}{wire_name}"
-        default = singular(snake_case(wire_name)) if kind == "blocks" else snake_case(wire_name)
-        schema[wire_name] = _Field(renames.get(key, default), kind, nested)
-    return schema
-
-
-@functools.cache
-def _resource_class(token: str) -> type | None:
-    """The pulumi-aws SDK class for `token`: `aws:lambda/function:Function` -> pulumi_aws.lambda_.Function."""
-    match = re.match(r"^aws:([a-z0-9]+)/[^:]+:([A-Za-z0-9_]+)$", token)
-    if match is None:
-        return None
-    module_name, class_name = match.groups()
-    for candidate in (f"pulumi_aws.{module_name}", f"pulumi_aws.{module_name}_"):
-        try:
-            module = importlib.import_module(candidate)
-        except ImportError:
-            continue
-        cls = getattr(module, class_name, None)
-        if isinstance(cls, type):
-            return cls
-    return None
-
-
-@functools.cache
-def resource_schema(token: str, tf_type: str) -> _Schema | None:
-    """Terraform names and shapes of a resource's properties, keyed by Pulumi wire name; None if the SDK lacks it."""
-    cls = _resource_class(token)
-    if cls is None:
-        return None
-    return _schema_from_types(_pulumi_types().resource_types(cls), tf_type, "")
-
-
-@functools.cache
-def _block_schema(cls: type, tf_type: str, path: str) -> _Schema:
-    return _schema_from_types(_pulumi_types().output_type_types(cls), tf_type, path)
-
-
-def _is_envelope(value: Any, *signatures: str) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) in signatures
-
-
-def _plain(value: Any) -> Any:
-    """A wire value as plain JSON: secrets unwrapped, unknowns as None, whole-number floats as integers."""
-    if _is_envelope(value, SECRET_VALUE_SIG):
-        return _plain(value.get("value"))
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value == UNKNOWN:
-        return None
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-def _convert_object(obj: dict[str, Any], schema: _Schema, tf_type: str, path: str) -> dict[str, Any]:
-    converted: dict[str, Any] = {}
-    for wire_name, raw in obj.items():
-        spec = schema.get(wire_name) or _Field(snake_case(wire_name), "any")
-        value = _convert_value(raw, spec, tf_type, f"{path}{wire_name}.")
-        if value is not None:
-            converted[spec.name] = value
-    return converted
-
-
-def _convert_value(raw: Any, spec: _Field, tf_type: str, path: str) -> Any:
-    if _is_envelope(raw, ASSET_SIG, ARCHIVE_SIG) or spec.kind == "asset":
-        return None
-    value = _plain(raw)
-    if value is None:
-        return None
-    if spec.kind in ("block", "blocks") and spec.nested is not None:
-        nested = _block_schema(spec.nested, tf_type, path)
-        items = value if isinstance(value, list) else [value]
-        return [_convert_object(item, nested, tf_type, path) for item in items if isinstance(item, dict)]
-    if spec.kind == "string" and isinstance(value, (dict, list)):
-        # A JSON-valued field (policy document, dashboard body) given as an object: Terraform holds it as a string.
-        return json.dumps(value)
-    return value
-
-
-def convert_inputs(token: str, tf_type: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
-    """A registration's inputs as Terraform `values`; None when the SDK has no class for `token`."""
-    schema = resource_schema(token, tf_type)
-    if schema is None:
-        return None
-    return _convert_object(inputs, schema, tf_type, "")
 
 
 _ADDRESS_NAME = re.compile(r"[^A-Za-z0-9_-]")
@@ -300,7 +88,7 @@ class _Exported:
         candidates: list[tuple[str, Any]] = [("id", reg.id)]
         for wire_name in sorted(reg.outputs, key=lambda k: (k not in _PREFERRED_ATTRIBUTES, k)):
             spec = schema.get(wire_name)
-            candidates.append((spec.name if spec else snake_case(wire_name), _plain(reg.outputs[wire_name])))
+            candidates.append((spec.name if spec else snake_case(wire_name), plain_value(reg.outputs[wire_name])))
         targets: dict[str, str] = {}
         for attribute, value in candidates:
             if isinstance(value, str) and len(value) >= 3 and value not in targets:
@@ -389,7 +177,7 @@ def _default_tags(provider: Registration | None) -> dict[str, Any]:
     """The provider's `defaultTags.tags`."""
     if provider is None:
         return {}
-    tags = _plain(object_input(provider.inputs.get("defaultTags"))).get("tags")
+    tags = plain_value(object_input(provider.inputs.get("defaultTags"))).get("tags")
     return tags if isinstance(tags, dict) else {}
 
 
@@ -496,29 +284,3 @@ def write_plan(export: PlanExport, output: Path) -> None:
         output.write_text(json.dumps(export.plan, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     except OSError as exc:
         raise PlanError(f"--output {output}: cannot be written: {exc}") from exc
-
-
-def _run(args: argparse.Namespace) -> int:
-    from preflight.cli import EXIT_ERROR, EXIT_OK, load_and_run  # noqa: PLC0415 - cli imports this module
-
-    capture = load_and_run(args, preview=False)
-    export = export_plan(capture)
-    try:
-        write_plan(export, Path(args.output))
-    except PlanError as exc:
-        print(f"preflight: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    print(f"{args.output}: {export.resource_count} resources for Checkov's terraform_plan framework")
-    for token, count in sorted(export.unmapped.items()):
-        print(f"unmapped type (left out, no known Terraform type): {token} x{count}", file=sys.stderr)
-    return EXIT_OK
-
-
-def register(subparsers: Any) -> None:
-    """Add `plan` to `python -m preflight`."""
-    from preflight.cli import add_program_arguments  # noqa: PLC0415 - cli imports this module
-
-    parser = subparsers.add_parser("plan", help="write what the stack registers as a Terraform plan JSON for Checkov")
-    add_program_arguments(parser)
-    parser.add_argument("--output", required=True, help="path of the plan JSON to write (for example out/plan.json)")
-    parser.set_defaults(func=_run)

@@ -1,0 +1,118 @@
+"""What the engine asks of the pack for one stack: Remediate and Analyze per resource (several in flight, as the
+engine runs independent steps in parallel), then AnalyzeStack with the root stack first."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+from preflight.engine.wire import EngineResource, engine_urn
+from preflight.program.capture import Capture
+
+DEFAULT_WORKERS: Final = 4
+
+
+class Analyzer(Protocol):
+    """The Analyzer calls the gate makes; AnalyzerClient over gRPC, or an in-process servicer adapter."""
+
+    def remediate(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse: ...
+
+    def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse: ...
+
+    def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse: ...
+
+
+@dataclass
+class ResourceAnalysis:
+    resource: EngineResource
+    response: analyzer_pb2.AnalyzeResponse
+    remediated: struct_pb2.Struct | None
+    remediation_notes: list[str]
+
+
+@dataclass
+class Analysis:
+    resources: list[ResourceAnalysis]
+    stack: analyzer_pb2.AnalyzeResponse
+
+
+def _analyse_one(analyzer: Analyzer, resource: EngineResource) -> ResourceAnalysis:
+    request = resource.analyze_request()
+    remediation = analyzer.remediate(request)
+    remediated = None
+    notes = []
+    for step in remediation.remediations:
+        if step.diagnostic:
+            notes.append(f"{step.policyName}: {step.diagnostic}")
+        if step.HasField("properties"):
+            remediated = step.properties
+    if remediated is not None:
+        request = resource.analyze_request(remediated)
+    return ResourceAnalysis(resource, analyzer.analyze(request), remediated, notes)
+
+
+def root_stack_resource(capture: Capture) -> EngineResource | None:
+    if not capture.stack_urn:
+        return None
+    return EngineResource(
+        urn=engine_urn(capture.stack_urn),
+        type="pulumi:pulumi:Stack",
+        name=f"{capture.project}-{capture.stack}",
+        custom=False,
+        parent="",
+        inputs={},
+        outputs=capture.outputs,
+        dependencies=[],
+        property_dependencies={},
+        source_position=None,
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The analysis allocates many short-lived objects next to a large, long-lived capture; the cyclic collector
+    would rescan that capture again and again (time growing faster than the stack), and reference counting frees
+    what the analysis drops anyway."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def analyse_resources(
+    analyzer: Analyzer, resources: Sequence[EngineResource], workers: int = DEFAULT_WORKERS
+) -> list[ResourceAnalysis]:
+    """Remediate and Analyze each resource, several in flight (the engine runs independent steps in parallel)."""
+    with _collector_paused(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(lambda resource: _analyse_one(analyzer, resource), resources))
+
+
+def analyse_stack(
+    analyzer: Analyzer, analysed: Sequence[ResourceAnalysis], stack_root: EngineResource | None = None
+) -> analyzer_pb2.AnalyzeResponse:
+    """AnalyzeStack over every resource (the root stack first), with remediated properties where there were any."""
+    with _collector_paused():
+        members = [stack_root.stack_message()] if stack_root is not None else []
+        members += [item.resource.stack_message(item.remediated) for item in analysed]
+        return analyzer.analyze_stack(analyzer_pb2.AnalyzeStackRequest(resources=members))
+
+
+def analyse(
+    analyzer: Analyzer,
+    resources: Sequence[EngineResource],
+    stack_root: EngineResource | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> Analysis:
+    """What the engine asks of the pack: Remediate and Analyze per resource, then AnalyzeStack."""
+    analysed = analyse_resources(analyzer, resources, workers)
+    return Analysis(analysed, analyse_stack(analyzer, analysed, stack_root))

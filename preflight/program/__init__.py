@@ -1,0 +1,4 @@
+"""The program side of the engine: the project and stack files read as the CLI reads them (project), one run of the
+program in-process under the world's mocks, as the language host runs it (runner), what it registered (capture),
+the arguments every command shares (arguments), and the `preview` command (preview).
+"""
