@@ -16,7 +16,6 @@ from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from delivery_policies import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICY_SPECS, build_policies
 from delivery_policies.aws import (
@@ -31,6 +30,7 @@ from delivery_policies.aws import (
     taggable_types,
 )
 from preflight import SECRET_SIG, SECRET_VALUE_SIG
+from preflight._sdk import policy_analyzer_servicer
 from preflight.gate.policy_config import PolicyConfigEntry, reconcile
 
 UNKNOWN_SENTINELS = [
@@ -238,8 +238,8 @@ def struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
 
 @pytest.fixture(scope="module")
-def servicer() -> _PolicyAnalyzerServicer:
-    analyzer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", build_policies(), PACK_ENFORCEMENT_LEVEL)
+def servicer() -> Any:
+    analyzer = policy_analyzer_servicer(PACK_NAME, "0.0.1", build_policies(), PACK_ENFORCEMENT_LEVEL)
     analyzer.Configure(reconcile(analyzer.GetAnalyzerInfo(None, None), {}).request(), None)
     return analyzer
 
@@ -261,7 +261,7 @@ ROBUSTNESS = settings(
 @ROBUSTNESS
 @given(type_=st.sampled_from(RESOURCE_TYPES), props=property_maps, provider_props=property_maps)
 def test_resource_policies_never_raise(
-    servicer: _PolicyAnalyzerServicer, type_: str, props: dict[str, Any], provider_props: dict[str, Any]
+    servicer: Any, type_: str, props: dict[str, Any], provider_props: dict[str, Any]
 ) -> None:
     request = analyzer_pb2.AnalyzeRequest(
         type=type_,
@@ -284,7 +284,7 @@ def test_resource_policies_never_raise(
     links=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=8),
 )
 def test_stack_policies_never_raise(
-    servicer: _PolicyAnalyzerServicer,
+    servicer: Any,
     members: list[tuple[str, dict[str, Any], list[str]]],
     links: list[tuple[int, int]],
 ) -> None:
@@ -319,7 +319,7 @@ def test_stack_policies_never_raise(
     )
 )
 def test_hostile_configuration_never_makes_a_policy_raise(config: dict[str, Any]) -> None:
-    analyzer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", build_policies(), PACK_ENFORCEMENT_LEVEL)
+    analyzer = policy_analyzer_servicer(PACK_NAME, "0.0.1", build_policies(), PACK_ENFORCEMENT_LEVEL)
     analyzer.Configure(
         analyzer_pb2.ConfigureAnalyzerRequest(
             policyConfig={
@@ -339,7 +339,7 @@ def test_hostile_configuration_never_makes_a_policy_raise(config: dict[str, Any]
         )
 
 
-def test_the_valid_configuration_path_is_the_engines(servicer: _PolicyAnalyzerServicer) -> None:
+def test_the_valid_configuration_path_is_the_engines(servicer: Any) -> None:
     reconciled = reconcile(
         servicer.GetAnalyzerInfo(None, None), {"required-tags": PolicyConfigEntry("", {"requiredTags": ["A"]})}
     )
