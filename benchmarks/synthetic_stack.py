@@ -1,7 +1,8 @@
 """Synthetic stacks for the gate benchmark: whole regional units of the delivery stack's types, every value known and
 compliant, registered as the program would register them (URNs, parents, providers, property dependencies).
 
-`synthetic_capture(n)` is about n registrations; two calls with the same arguments give identical captures.
+`synthetic_capture(n)` is about n registrations; two calls with the same arguments give identical captures. Needs
+infrastructure/ on sys.path (gate_bench.py puts it there).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from delivery_stack.components.iam import WILDCARD_RESOURCE_ACTIONS
 from preflight import MOCK_ACCOUNT_ID as ACCOUNT
 from preflight import Capture, Registration, SourcePosition
 
 ROOT = Path(__file__).resolve().parents[1]
 TAGS = ("Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Stack")
+# The program's own allow-list of actions on Resource "*" (what the real function role grants), not a copy of it.
+TRACE_WRITE_ACTIONS = tuple(action for action in WILDCARD_RESOURCE_ACTIONS if action.startswith("xray:Put"))
 
 
 class UnitBuilder:
@@ -220,7 +224,7 @@ class UnitBuilder:
                     "Action": ["s3:GetObject", "s3:PutObject"],
                     "Resource": [f"arn:aws:s3:::delivery-artifacts-{self.unit}/*"],
                 },
-                {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
+                {"Effect": "Allow", "Action": list(TRACE_WRITE_ACTIONS), "Resource": "*"},
             ],
         }
         self.add(

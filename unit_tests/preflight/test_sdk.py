@@ -37,9 +37,11 @@ def _private_sdk_imports(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in SDK_PACKAGES:
             names = [alias.name for alias in node.names]
-            if node.module.startswith(INTERNAL_MODULES) or any(part.startswith("_") for part in node.module.split(".")):
-                found.append(f"from {node.module} import {', '.join(names)}")
-            elif node.module in ("pulumi.runtime", "pulumi") and set(names) & {"settings", "stack", "_types"}:
+            if (
+                node.module.startswith(INTERNAL_MODULES)
+                or any(part.startswith("_") for part in node.module.split("."))
+                or (node.module in ("pulumi.runtime", "pulumi") and set(names) & {"settings", "stack", "_types"})
+            ):
                 found.append(f"from {node.module} import {', '.join(names)}")
             else:
                 found += [f"from {node.module} import {name}" for name in names if name.startswith("_")]

@@ -23,7 +23,7 @@ from unit_tests.preflight.gate_packs import (
     write_pack,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 PACK = REPO_ROOT / "policies"
 PROGRAMS = REPO_ROOT / "unit_tests" / "policies" / "programs"
 REASON = "reviewed in PR 12, this bucket only holds public release notes"

@@ -17,7 +17,7 @@ from preflight.plan.export import capture_to_plan, export_plan, unmapped_types
 from preflight.plan.tf_types import snake_case, terraform_type
 from unit_tests.preflight.dev_stack import REPO_ROOT, dev_stack_environment
 
-PROGRAMS = Path(__file__).parent / "programs"
+PROGRAMS = Path(__file__).parents[1] / "programs"
 
 # Token by token: every type the stack and these tests use, and the common AWS types Checkov has checks for.
 # Expected names are Terraform's (pulumi-aws bridge-metadata.json `renames.resources`).

@@ -134,7 +134,7 @@ def test_an_output_made_between_runs_does_not_hang_the_next_run(demo_root: Path)
         text=True,
         timeout=120,
         check=False,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "7"
