@@ -5,7 +5,7 @@ program registers has a Terraform counterpart. The export writes one Terraform p
 sees the inputs) that Checkov's `terraform_plan` framework reads:
 
 - `planned_values.root_module.resources[]`: one managed resource per mapped AWS registration (providers and
-  components are not resources), its Terraform type from preflight.tf_types, its address `<type>.<name>` derived
+  components are not resources), its Terraform type from preflight.plan.tf_types, its address `<type>.<name>` derived
   from the logical name (sanitized, suffixed with a hash of the URN only where two would collide), so addresses are
   unique and do not change between runs or when a second region is added under other names.
 - `values`: the registration's inputs with Terraform's attribute names (snake_case, repeated blocks singular),
@@ -17,7 +17,7 @@ sees the inputs) that Checkov's `terraform_plan` framework reads:
   keeps the graph edges Checkov's connection checks need (a bucket and its separate encryption configuration).
 
 The attribute shapes come from the pulumi-aws SDK's own typed output classes; the handful of fields the bridge
-renames (`name` -> `function_name` on a Lambda function, `restApi` -> `rest_api_id`) are listed in _FIELD_RENAMES.
+renames (`name` -> `function_name` on a Lambda function, `restApi` -> `rest_api_id`) are listed in attributes.py.
 """
 
 import functools
