@@ -28,6 +28,8 @@ def _spec() -> PolicySpec:
         topics=(),
         scope="resource",
         check=lambda evaluation, view: None,
+        category="security",
+        example="",
     )
 
 

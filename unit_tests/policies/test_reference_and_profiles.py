@@ -59,7 +59,7 @@ def test_generic_profile_turns_off_exactly_the_conventions() -> None:
 
 
 def test_generic_profile_is_a_valid_policy_config_for_the_pack(policy_gate: PolicyGate) -> None:
-    from preflight.policy_config import load_policy_config, reconcile
+    from preflight.gate.policy_config import load_policy_config, reconcile
 
     config = reconcile(policy_gate.analyzer_info(), load_policy_config(GENERIC_PROFILE))
     levels = {name: entry.enforcement_level for name, entry in config.entries.items()}
