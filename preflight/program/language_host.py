@@ -1,0 +1,204 @@
+"""Launch a Python program as the CLI's language host does, against preflight's ResourceMonitor.
+
+pulumi/pulumi sdk/python/cmd/pulumi-language-python (main.go, pythonLanguageHost.Run and constructArguments):
+the project's interpreter (sdk/python/toolchain: the `virtualenv` of Pulumi.yaml's runtime options, `.venv` under
+the uv toolchain, else PULUMI_PYTHON_CMD or `python3` on PATH) runs the exec script with `--monitor`, `--engine`,
+`--project`, `--root_directory`, `--stack`, `--pwd`, `--dry_run`, `--parallel`, `--organization` and the program
+directory, and PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS in its environment. The program then runs with only its
+own dependencies: what it imports must be installed in its environment, as under the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from preflight.engine.resource_monitor import MonitorServer, MonitorState, World
+
+EXEC_SCRIPT: Final = Path(__file__).with_name("python_exec.py")
+ORGANIZATION: Final = "organization"
+DEFAULT_PARALLEL: Final = 16
+# sdk/python/toolchain/uv.go: the uv toolchain's default virtualenv.
+UV_DEFAULT_VIRTUALENV: Final = ".venv"
+
+
+class LanguageHostError(Exception):
+    """The program's interpreter cannot be found, or the program failed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """What one launch of the program left: the monitor's record, the exit code and what the program printed."""
+
+    state: MonitorState
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def errors(self) -> list[str]:
+        return [message for severity, message, _ in self.state.logs if severity == "error"]
+
+
+def _runtime_options(project_root: Path) -> dict[str, Any]:
+    document = yaml.safe_load((project_root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    runtime = document.get("runtime") if isinstance(document, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    return options if isinstance(options, dict) else {}
+
+
+def _virtualenv_error(option: str, path: Path) -> str:
+    """sdk/python/toolchain/pip.go, NewVirtualEnvError (the CLI's message, its command list left out)."""
+    state = "doesn't exist" if not path.exists() else "doesn't appear to be a virtual environment"
+    return (
+        f"The 'virtualenv' option in Pulumi.yaml is set to {json.dumps(option)}, but {json.dumps(str(path))} "
+        f"{state}; create it ({path / 'bin' / 'python'} -m pip install -r requirements.txt after python3 -m venv)"
+    )
+
+
+def project_interpreter(project_root: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The interpreter the CLI would run the program with (toolchain.ResolveToolchain, pip.ValidateVenv)."""
+    environ = os.environ if environ is None else environ
+    options = _runtime_options(project_root)
+    toolchain = str(options.get("toolchain") or "pip")
+    virtualenv = options.get("virtualenv")
+    if toolchain == "uv" and not virtualenv:
+        virtualenv = UV_DEFAULT_VIRTUALENV
+    if toolchain not in ("pip", "uv"):
+        raise LanguageHostError(
+            f"{project_root / 'Pulumi.yaml'}: runtime toolchain {toolchain!r} cannot run offline (pip or uv)"
+        )
+    if virtualenv:
+        path = (project_root / str(virtualenv)).resolve()
+        python = path / "bin" / "python"
+        if not python.is_file():
+            raise LanguageHostError(_virtualenv_error(str(virtualenv), path))
+        return str(python)
+    # sdk/python/toolchain/pip.go, CommandPath
+    for command in [environ["PULUMI_PYTHON_CMD"]] if environ.get("PULUMI_PYTHON_CMD") else ["python3", "python"]:
+        found = shutil.which(command)
+        if found:
+            return found
+    raise LanguageHostError("failed to locate any of ['python3', 'python'] on your PATH")
+
+
+def exec_command(
+    interpreter: str,
+    *,
+    monitor: str,
+    project: str,
+    root_directory: Path,
+    stack: str,
+    program_directory: Path,
+    preview: bool,
+    parallel: int = DEFAULT_PARALLEL,
+) -> list[str]:
+    """main.go, pythonLanguageHost.constructArguments, behind `<python> -u <exec script>`."""
+    return [
+        interpreter,
+        "-u",
+        str(EXEC_SCRIPT),
+        "--monitor",
+        monitor,
+        "--engine",
+        monitor,
+        "--project",
+        project,
+        "--root_directory",
+        str(root_directory),
+        "--stack",
+        stack,
+        "--pwd",
+        str(program_directory),
+        "--dry_run",
+        "true" if preview else "false",
+        "--parallel",
+        str(parallel),
+        "--organization",
+        ORGANIZATION,
+        str(program_directory),
+    ]
+
+
+def program_environment(
+    *, monitor: str, project: str, stack: str, config: Mapping[str, str], secret_keys: Sequence[str], preview: bool
+) -> dict[str, str]:
+    """What the host adds to the program's environment (main.go: PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS, and the
+    settings the SDK also reads from the environment)."""
+    return {
+        "PULUMI_MONITOR": monitor,
+        "PULUMI_ENGINE": monitor,
+        "PULUMI_PROJECT": project,
+        "PULUMI_STACK": stack,
+        "PULUMI_ORGANIZATION": ORGANIZATION,
+        "PULUMI_DRY_RUN": "true" if preview else "false",
+        "PULUMI_CONFIG": json.dumps(dict(config)),
+        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(list(secret_keys)),
+    }
+
+
+def run_program_process(
+    *,
+    project: str,
+    stack: str,
+    project_root: Path,
+    program_directory: Path,
+    world: World,
+    config: Mapping[str, str],
+    preview: bool,
+    secret_keys: Sequence[str] = (),
+    interpreter: str | None = None,
+    timeout_seconds: float = 300.0,
+) -> ProgramRun:
+    """Serve the monitor, launch the program in its own interpreter, and return what it registered.
+
+    A program that exits non-zero is not an error here: the caller reads `exit_code` and `errors`.
+    """
+    python = interpreter or project_interpreter(project_root)
+    with MonitorServer(project, stack, world, config, preview=preview) as server:
+        command = exec_command(
+            python,
+            monitor=server.address,
+            project=project,
+            root_directory=project_root,
+            stack=stack,
+            program_directory=program_directory,
+            preview=preview,
+        )
+        environment = {
+            **os.environ,
+            **program_environment(
+                monitor=server.address,
+                project=project,
+                stack=stack,
+                config=config,
+                secret_keys=secret_keys,
+                preview=preview,
+            ),
+        }
+        try:
+            completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
+                command,
+                cwd=program_directory,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout_seconds,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise LanguageHostError(
+                f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
+            ) from exc
+        except OSError as exc:
+            raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc
+    return ProgramRun(server.state, completed.returncode, completed.stdout, completed.stderr)
