@@ -1,4 +1,4 @@
-"""Launch a Python program as the CLI's language host does, against preflight's ResourceMonitor.
+"""Launch a Python program as the CLI's language host does, against a ResourceMonitor at a given address.
 
 pulumi/pulumi sdk/python/cmd/pulumi-language-python (main.go, pythonLanguageHost.Run and constructArguments):
 the project's interpreter (sdk/python/toolchain: the `virtualenv` of Pulumi.yaml's runtime options, `.venv` under
@@ -21,8 +21,6 @@ from typing import Any, Final
 
 import yaml
 
-from preflight.engine.resource_monitor import MonitorServer, MonitorState, World
-
 EXEC_SCRIPT: Final = Path(__file__).with_name("python_exec.py")
 ORGANIZATION: Final = "organization"
 DEFAULT_PARALLEL: Final = 16
@@ -35,17 +33,12 @@ class LanguageHostError(Exception):
 
 
 @dataclass(frozen=True)
-class ProgramRun:
-    """What one launch of the program left: the monitor's record, the exit code and what the program printed."""
+class ProgramExit:
+    """How the program's process ended: its exit code and what it printed."""
 
-    state: MonitorState
     exit_code: int
     stdout: str
     stderr: str
-
-    @property
-    def errors(self) -> list[str]:
-        return [message for severity, message, _ in self.state.logs if severity == "error"]
 
 
 def _runtime_options(project_root: Path) -> dict[str, Any]:
@@ -145,60 +138,54 @@ def program_environment(
     }
 
 
-def run_program_process(
+def launch_program(
     *,
+    monitor: str,
     project: str,
     stack: str,
     project_root: Path,
     program_directory: Path,
-    world: World,
     config: Mapping[str, str],
     preview: bool,
     secret_keys: Sequence[str] = (),
     interpreter: str | None = None,
     timeout_seconds: float = 300.0,
-) -> ProgramRun:
-    """Serve the monitor, launch the program in its own interpreter, and return what it registered.
+) -> ProgramExit:
+    """Run the program to completion against the ResourceMonitor (and Engine) at `monitor`.
 
-    A program that exits non-zero is not an error here: the caller reads `exit_code` and `errors`.
+    A program that exits non-zero is not an error here: the caller reads the exit code and the engine's log.
     """
     python = interpreter or project_interpreter(project_root)
-    with MonitorServer(project, stack, world, config, preview=preview) as server:
-        command = exec_command(
-            python,
-            monitor=server.address,
-            project=project,
-            root_directory=project_root,
-            stack=stack,
-            program_directory=program_directory,
-            preview=preview,
+    command = exec_command(
+        python,
+        monitor=monitor,
+        project=project,
+        root_directory=project_root,
+        stack=stack,
+        program_directory=program_directory,
+        preview=preview,
+    )
+    environment = {
+        **os.environ,
+        **program_environment(
+            monitor=monitor, project=project, stack=stack, config=config, secret_keys=secret_keys, preview=preview
+        ),
+    }
+    try:
+        completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
+            command,
+            cwd=program_directory,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_seconds,
+            check=False,
         )
-        environment = {
-            **os.environ,
-            **program_environment(
-                monitor=server.address,
-                project=project,
-                stack=stack,
-                config=config,
-                secret_keys=secret_keys,
-                preview=preview,
-            ),
-        }
-        try:
-            completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
-                command,
-                cwd=program_directory,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout_seconds,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise LanguageHostError(
-                f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
-            ) from exc
-        except OSError as exc:
-            raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc
-    return ProgramRun(server.state, completed.returncode, completed.stdout, completed.stderr)
+    except subprocess.TimeoutExpired as exc:
+        raise LanguageHostError(
+            f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
+        ) from exc
+    except OSError as exc:
+        raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc
+    return ProgramExit(completed.returncode, completed.stdout, completed.stderr)

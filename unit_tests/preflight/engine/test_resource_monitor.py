@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.resource_goal import UNKNOWN, analyzer_options
 from preflight.mocks import AwsLikeMocks
-from preflight.program.language_host import LanguageHostError, ProgramRun, project_interpreter, run_program_process
+from preflight.program.language_host import LanguageHostError, project_interpreter
 
 PROGRAM = """
 import pulumi
@@ -57,7 +58,7 @@ def _project(root: Path, source: str = PROGRAM) -> Path:
 
 
 def _run(root: Path, preview: bool, config: dict[str, str] | None = None) -> ProgramRun:
-    return run_program_process(
+    return run_deployment(
         project="demo",
         stack="dev",
         project_root=root,
