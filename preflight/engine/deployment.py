@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from preflight.engine.resource_monitor import MonitorServer, MonitorState, World
+from preflight.engine.resource_monitor import MonitorServer, MonitorState, RegistrationHook, World
 from preflight.program.language_host import launch_program
 
 
@@ -37,13 +37,17 @@ def run_deployment(
     secret_keys: Sequence[str] = (),
     interpreter: str | None = None,
     timeout_seconds: float = 300.0,
+    registration_hook: Callable[[MonitorState], RegistrationHook] | None = None,
 ) -> ProgramRun:
     """Serve the monitor, run the program to completion against it, and return what it registered.
 
     The world answers as after a create (build it for an update, not a preview): the monitor makes the outputs it
-    computes unknown when `preview`.
+    computes unknown when `preview`. `registration_hook`, given the monitor's state, makes the hook that sees each
+    registration before the world does (the policy analysis).
     """
     with MonitorServer(project, stack, world, config, preview=preview) as server:
+        if registration_hook is not None:
+            server.monitor.on_register = registration_hook(server.state)
         finished = launch_program(
             monitor=server.address,
             project=project,

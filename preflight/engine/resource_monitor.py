@@ -46,6 +46,13 @@ GET_RESOURCE_TOKEN: Final = "pulumi:pulumi:getResource"
 _LEGACY_FEATURES: Final = {"secrets", "resourceReferences", "aliasSpecs", "deletedWith"}
 
 
+class RegistrationHook(Protocol):
+    """Called with each registration's URN and goal, one at a time, before the world answers; returns the inputs
+    the resource is created with (a policy pack's remediation may change them)."""
+
+    def __call__(self, urn: str, goal: ResourceGoal) -> dict[str, Any]: ...
+
+
 class World(Protocol):
     """What answers for the cloud: the SDK mocks' interface."""
 
@@ -117,6 +124,11 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         self.preview = preview
         self._default_providers: dict[tuple[str, str], str] = {}
         self._default_lock = threading.Lock()
+        self.on_register: RegistrationHook | None = None
+
+    def _registered(self, urn: str, goal: ResourceGoal) -> None:
+        if self.on_register is not None:
+            goal.properties = self.on_register(urn, goal)
 
     def SupportsFeature(self, request: Any, context: Any) -> Any:
         return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in _LEGACY_FEATURES)
@@ -143,6 +155,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
             urn = urns.default_provider_urn(self.state.stack, self.state.project, package, version)
             inputs = default_providers.default_provider_inputs(package, version, self.config)
             goal = ResourceGoal(type=urns.provider_type(package), name=key[1], custom=True, properties=dict(inputs))
+            self._registered(urn, goal)
             provider_id = self._new_id(urn)
             self.world.new_resource(
                 MockResourceArgs(typ=goal.type, name=goal.name, inputs=dict(inputs), provider="", custom=True)
@@ -174,6 +187,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         state = self.state
         if request.type == urns.ROOT_STACK_TYPE and not request.parent:
             goal = goal_from_request(request, "")
+            self._registered(state.root_urn, goal)
             with state.lock:
                 state.resources[state.root_urn] = MonitoredResource(state.root_urn, goal)
             return resource_pb2.RegisterResourceResponse(urn=state.root_urn)
@@ -198,6 +212,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         is_provider = goal.type.startswith(urns.PROVIDER_TYPE_PREFIX)
         if goal.custom and not is_provider and not goal.provider:
             goal.provider = self._default_provider(urns.package_of(goal.type), request.version, urn)
+        self._registered(urn, goal)
         resource_id, outputs = "", dict[str, Any]()
         if goal.custom:
             resource_id, outputs = self._outputs(goal, urn, request.importId)
