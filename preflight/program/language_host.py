@@ -41,8 +41,9 @@ class ProgramExit:
     stderr: str
 
 
-def _runtime_options(project_root: Path) -> dict[str, Any]:
-    document = yaml.safe_load((project_root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+def runtime_options(config_file: Path) -> dict[str, Any]:
+    """The `runtime.options` mapping of a Pulumi.yaml or PulumiPolicy.yaml, {} when it has none."""
+    document = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
     runtime = document.get("runtime") if isinstance(document, dict) else None
     options = runtime.get("options") if isinstance(runtime, dict) else None
     return options if isinstance(options, dict) else {}
@@ -57,30 +58,35 @@ def _virtualenv_error(option: str, path: Path) -> str:
     )
 
 
-def project_interpreter(project_root: Path, environ: Mapping[str, str] | None = None) -> str:
-    """The interpreter the CLI would run the program with (toolchain.ResolveToolchain, pip.ValidateVenv)."""
+def python_interpreter(
+    root: Path, options: Mapping[str, Any], environ: Mapping[str, str] | None = None, config_file: str = "Pulumi.yaml"
+) -> str:
+    """The interpreter the CLI runs a Python program or policy pack in `root` with (sdk/python/toolchain,
+    ResolveToolchain and pip.ValidateVenv): the `virtualenv` option's, `.venv` under the uv toolchain, else
+    PULUMI_PYTHON_CMD or `python3` on PATH (pip.CommandPath)."""
     environ = os.environ if environ is None else environ
-    options = _runtime_options(project_root)
     toolchain = str(options.get("toolchain") or "pip")
     virtualenv = options.get("virtualenv")
     if toolchain == "uv" and not virtualenv:
         virtualenv = UV_DEFAULT_VIRTUALENV
     if toolchain not in ("pip", "uv"):
-        raise LanguageHostError(
-            f"{project_root / 'Pulumi.yaml'}: runtime toolchain {toolchain!r} cannot run offline (pip or uv)"
-        )
+        raise LanguageHostError(f"{root / config_file}: runtime toolchain {toolchain!r} cannot run offline (pip or uv)")
     if virtualenv:
-        path = (project_root / str(virtualenv)).resolve()
+        path = (root / str(virtualenv)).resolve()
         python = path / "bin" / "python"
         if not python.is_file():
-            raise LanguageHostError(_virtualenv_error(str(virtualenv), path))
+            raise LanguageHostError(_virtualenv_error(str(virtualenv), path).replace("Pulumi.yaml", config_file, 1))
         return str(python)
-    # sdk/python/toolchain/pip.go, CommandPath
     for command in [environ["PULUMI_PYTHON_CMD"]] if environ.get("PULUMI_PYTHON_CMD") else ["python3", "python"]:
-        found = shutil.which(command)
+        found = shutil.which(command, path=environ.get("PATH"))
         if found:
             return found
     raise LanguageHostError("failed to locate any of ['python3', 'python'] on your PATH")
+
+
+def project_interpreter(project_root: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The interpreter the CLI would run the project's program with."""
+    return python_interpreter(project_root, runtime_options(project_root / "Pulumi.yaml"), environ)
 
 
 def exec_command(
