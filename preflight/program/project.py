@@ -22,6 +22,9 @@ class ProjectSpec:
     stack: str
     stack_file: Path | None  # Pulumi.<stack>.yaml when it exists
     config: dict[str, str] = field(default_factory=dict)  # "namespace:key" -> engine-style string value
+    # The keys whose values are secrets (`secure:` in the stack file, `secret: true` in Pulumi.yaml), as the CLI
+    # hands them to the program (PULUMI_CONFIG_SECRET_KEYS) and to a pack (ConfigureStack config_secret_keys).
+    secret_keys: tuple[str, ...] = ()
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -41,6 +44,11 @@ def _engine_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value)
+
+
+# What an encrypted (`secure:`) stack value runs with offline when no key can decrypt it: a plain marker, passed as
+# a secret, so the program runs and a pack sees a secret where the CLI would pass the decrypted value.
+SECURE_PLACEHOLDER = "preflight-secure-placeholder"
 
 
 def _qualify(key: str, project: str) -> str:
@@ -66,12 +74,15 @@ def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> P
         raise ProjectError(f"{project_file}: `main` resolves to {main}, which has no __main__.py")
 
     config: dict[str, str] = {}
+    secret_keys: list[str] = []
     project_config = project.get("config") or {}
     if not isinstance(project_config, dict):
         raise ProjectError(f"{project_file}: `config` must be a mapping")
     for key, spec in project_config.items():
         # Project-level config declares either a schema ({type, default}) or a value ({value}).
         if isinstance(spec, dict):
+            if spec.get("secret") is True:
+                secret_keys.append(_qualify(key, name))
             if "value" in spec:
                 config[_qualify(key, name)] = _engine_value(spec["value"])
             elif "default" in spec:
@@ -87,10 +98,9 @@ def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> P
             raise ProjectError(f"{stack_file}: `config` must be a mapping")
         for key, value in stack_config.items():
             if isinstance(value, dict) and set(value) == {"secure"}:
-                raise ProjectError(
-                    f"{stack_file}: `{key}` is an encrypted secret; offline runs cannot decrypt it "
-                    "(keep secrets out of the stack used offline, or set them with PULUMI_CONFIG)"
-                )
+                config[_qualify(key, name)] = SECURE_PLACEHOLDER
+                secret_keys.append(_qualify(key, name))
+                continue
             config[_qualify(key, name)] = _engine_value(value)
     return ProjectSpec(
         name=name,
@@ -99,4 +109,5 @@ def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> P
         stack=stack,
         stack_file=stack_file if stack_file.is_file() else None,
         config=config,
+        secret_keys=tuple(sorted(set(secret_keys))),
     )

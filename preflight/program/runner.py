@@ -145,7 +145,7 @@ def run_program(
     # pending tasks of a loop that never runs again: the program gets a fresh root and waits only for its own.
     _sdk.reset_between_runs()
     config = {**project.config, **(extra_config or {})}
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, list(project.secret_keys))
 
     program = str(project.main)
 

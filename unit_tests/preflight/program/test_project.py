@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from preflight import ProjectError, load_project
+from preflight import ProjectError, load_project, run_program
+from preflight.project import SECURE_PLACEHOLDER
 from unit_tests.preflight.engine_programs import write_program
 
 
@@ -69,7 +70,6 @@ def test_an_empty_stack_file_is_empty_config(tmp_path: Path) -> None:
         ("name: demo\nmain: nowhere/\n", None, "which has no __main__.py"),
         ("name: demo\nmain: program/\nconfig: [a]\n", None, "`config` must be a mapping"),
         ("name: demo\nmain: program/\n", "config: [a]\n", "Pulumi.dev.yaml: `config` must be a mapping"),
-        ("name: demo\nmain: program/\n", "config:\n  demo:key:\n    secure: AAABAx==\n", "encrypted secret"),
     ],
 )
 def test_malformed_files_name_the_file_and_the_problem(
@@ -90,3 +90,24 @@ def test_the_default_program_directory_is_the_current_one(tmp_path: Path, monkey
     root = write_program(tmp_path)
     monkeypatch.chdir(root)
     assert load_project().root == root.resolve()
+
+
+def test_an_encrypted_value_runs_as_a_secret_placeholder(tmp_path: Path) -> None:
+    root = write_program(tmp_path)
+    (root / "Pulumi.yaml").write_text(
+        "name: demo\nmain: program/\nconfig:\n  token:\n    type: string\n    secret: true\n    default: x\n"
+    )
+    (root / "Pulumi.dev.yaml").write_text("config:\n  demo:key:\n    secure: AAABAx==\n  demo:plain: y\n")
+    project = load_project(root, "dev")
+    assert project.config["demo:key"] == SECURE_PLACEHOLDER
+    assert project.secret_keys == ("demo:key", "demo:token")
+
+
+def test_a_secure_value_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
+    source = (
+        "import pulumi\nfrom pulumi.runtime.config import is_config_secret\n"
+        "pulumi.export('key', pulumi.Config().require('key'))\npulumi.export('secret', is_config_secret('demo:key'))\n"
+    )
+    root = write_program(tmp_path, "config:\n  demo:key:\n    secure: AAABAx==\n", source)
+    capture = run_program(load_project(root, "dev"), preview=True)
+    assert capture.outputs == {"key": SECURE_PLACEHOLDER, "secret": True}
