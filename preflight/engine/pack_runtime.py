@@ -62,7 +62,7 @@ def pack_launch(directory: Path, engine_address: str, environ: Mapping[str, str]
     if runtime == "nodejs":
         runner = directory / NODE_RUNNER
         node = shutil.which("node", path=(environ or {}).get("PATH"))
-        if not runner.is_file():
+        if not runner.exists():
             # analyzer_plugin.go, NewPolicyAnalyzer (errRunPolicyModuleNotFound)
             raise PackRuntimeError(
                 "it looks like the policy pack's dependencies are not installed; "

@@ -47,7 +47,8 @@ def test_a_python_pack_without_a_virtualenv_runs_python3_from_path(tmp_path: Pat
 
 def test_a_node_pack_runs_its_run_policy_pack_script_from_its_directory(tmp_path: Path) -> None:
     pack = _pack(tmp_path / "pack", "runtime: nodejs\n")
-    runner = _executable(pack / NODE_RUNNER)
+    runner = pack / NODE_RUNNER
+    runner.mkdir(parents=True)
     node = _executable(tmp_path / "bin" / "node")
     launch = pack_launch(pack, ENGINE, {"PATH": str(node.parent)})
     assert launch.command == [str(node), str(runner), ENGINE, "."]
