@@ -119,6 +119,8 @@ class InlineAnalysis:
         self.state = state
         self.analyzers = list(analyzers)
         self.registrations: list[RegistrationAnalysis] = []
+        # A pack that fails fails the run (as the engine bails), not only the program's registration.
+        self.failure: Exception | None = None
         # The step generator handles one registration event at a time.
         self._lock = threading.Lock()
 
@@ -128,15 +130,19 @@ class InlineAnalysis:
         properties = goal.properties
         analysis = RegistrationAnalysis(urn)
         with self._lock:
-            for analyzer in self.analyzers:
-                response = analyzer.remediate(analyze_request(urn, goal, provider, properties))
-                analysis.remediations.append(response)
-                for remediation in response.remediations:
-                    if not remediation.diagnostic and remediation.HasField("properties"):
-                        properties = json_format.MessageToDict(remediation.properties)
-                        analysis.remediated = True
-            request = analyze_request(urn, goal, provider, properties)
-            analysis.responses = [analyzer.analyze(request) for analyzer in self.analyzers]
+            try:
+                for analyzer in self.analyzers:
+                    response = analyzer.remediate(analyze_request(urn, goal, provider, properties))
+                    analysis.remediations.append(response)
+                    for remediation in response.remediations:
+                        if not remediation.diagnostic and remediation.HasField("properties"):
+                            properties = json_format.MessageToDict(remediation.properties)
+                            analysis.remediated = True
+                request = analyze_request(urn, goal, provider, properties)
+                analysis.responses = [analyzer.analyze(request) for analyzer in self.analyzers]
+            except Exception as exc:
+                self.failure = self.failure or exc
+                raise
             self.registrations.append(analysis)
         return dict(properties)
 

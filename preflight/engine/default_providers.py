@@ -49,9 +49,16 @@ def is_denied(package: str, config: Mapping[str, str]) -> bool:
     return False
 
 
+# pkg/resource/deploy/target.go: the dynamic providers' packages.
+DYNAMIC_PROVIDER_PACKAGES: Final = frozenset({"pulumi-nodejs", "pulumi-python"})
+
+
 def package_config(package: str, config: Mapping[str, str]) -> dict[str, str]:
-    """The stack config of `package`'s namespace, keys without the namespace (plugin.ConfigSource.GetPackageConfig):
-    what the default provider is configured with, e.g. `aws:region`."""
+    """pkg/resource/deploy/target.go, Target.GetPackageConfig: the stack config of `package`'s namespace, keys
+    without the namespace (what a default provider is configured with, e.g. `aws:region`); a dynamic provider gets
+    the whole config, keys with their namespace."""
+    if package in DYNAMIC_PROVIDER_PACKAGES:
+        return dict(config)
     prefix = f"{package}:"
     return {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
 

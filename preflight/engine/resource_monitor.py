@@ -210,6 +210,10 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
                 raise GoalError(f"could not find parent resource {request.parent}")
         goal = goal_from_request(request, request.parent, parent.goal if parent else None)
         is_provider = goal.type.startswith(urns.PROVIDER_TYPE_PREFIX)
+        if is_provider and request.version:
+            # source_eval.go, resmon.RegisterResource: an explicit provider records the version the SDK asked for
+            # (providers.SetProviderVersion).
+            goal.properties["version"] = request.version
         if goal.custom and not is_provider and not goal.provider:
             goal.provider = self._default_provider(urns.package_of(goal.type), request.version, urn)
         self._registered(urn, goal)

@@ -215,7 +215,17 @@ def _usage_plan(c: Ctx) -> Answer:
     return plan_id, {"arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/usageplans/{plan_id}"}
 
 
+def _random_result(c: Ctx) -> Answer:
+    """pulumi-random's resources: the value they generate is their `result` (a pet's is its id)."""
+    result = f"{c.inputs.get('prefix') or c.args.name}-{_alnum(c.seed, 8)}"
+    return result, {"result": result}
+
+
 ANSWERS: dict[str, Callable[[Ctx], Answer]] = {
+    **{
+        f"random:index/{kind}:{kind[0].upper()}{kind[1:]}": _random_result
+        for kind in ("randomString", "randomPet", "randomUuid", "randomPassword", "randomId", "randomInteger")
+    },
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:s3/bucket:Bucket": _bucket,

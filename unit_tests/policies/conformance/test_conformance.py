@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from preflight.mocks import AwsLikeMocks
+from preflight.monitored_gate import run_monitored_gate
+from preflight.project import load_project
 from unit_tests.policies.conformance.scenarios import SCENARIOS, Finding, Scenario, Step
 
 HERE = Path(__file__).parent
@@ -86,5 +89,39 @@ def test_the_gate_reports_what_the_cli_reports(tmp_path: Path, scenario: Scenari
     result = _gate(_project(tmp_path, scenario, step), scenario, step)
     assert result.returncode == step.exit_code, result.stdout + result.stderr
     found = json.loads(result.stdout)["violations"]
+    missing = [expected for expected in step.findings if not any(_matches(expected, item) for item in found)]
+    assert not missing, json.dumps(found, indent=2)
+
+
+# The scenarios whose steps check what the engine sends (URNs, options, providers, parents, unknowns, runtime data),
+# run through the engine path: the program in its own interpreter against the ResourceMonitor.
+ENGINE_PATH_SCENARIOS = ("resource_options", "parent_dependencies", "provider", "unknown_values", "runtime_data")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "step"),
+    [
+        pytest.param(scenario, step, id=f"{scenario.name}-{step.number}")
+        for scenario in SCENARIOS
+        if scenario.name in ENGINE_PATH_SCENARIOS
+        for step in scenario.steps
+    ],
+)
+def test_the_engine_path_reports_what_the_cli_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario, step: Step
+) -> None:
+    monkeypatch.setenv("PULUMI_TEST_PROJECT", scenario.name)
+    monkeypatch.setenv("PULUMI_TEST_STACK", STACK)
+    project = load_project(_project(tmp_path, scenario, step), STACK)
+    reports = run_monitored_gate(
+        project,
+        [HERE / scenario.name / "policy-pack-python"],
+        preview=step.mode == "preview",
+        world=AwsLikeMocks(preview=False),
+        interpreter=sys.executable,
+    )
+    found = [violation.as_json() for report in reports for violation in report.violations]
+    exit_code = 1 if any(report.mandatory for report in reports) else 0
+    assert exit_code == step.exit_code, json.dumps(found, indent=2)
     missing = [expected for expected in step.findings if not any(_matches(expected, item) for item in found)]
     assert not missing, json.dumps(found, indent=2)

@@ -38,3 +38,9 @@ def test_the_default_provider_takes_its_packages_config_and_the_requested_versio
         "version": "7.51.1",
     }
     assert default_providers.default_provider_key("aws", "") == ("aws", "default")
+
+
+def test_a_dynamic_provider_gets_the_whole_config_with_namespaces() -> None:
+    config = {"aws:region": "eu-west-1", "demo:scenario": "1"}
+    assert default_providers.package_config("pulumi-nodejs", config) == config
+    assert default_providers.package_config("pulumi-python", config) == config
