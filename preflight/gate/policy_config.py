@@ -78,15 +78,31 @@ def parse_policy_config(document: Any, where: str) -> dict[str, PolicyConfigEntr
     return entries
 
 
+def _without_environments(document: Any, where: str) -> Any:
+    """pkg/resource/analyzer/config.go, parsePolicyPackConfig: `environments` names ESC environments (a list of
+    strings), not a policy; it is checked and set aside."""
+    if not isinstance(document, Mapping) or "environments" not in document:
+        return document
+    environments = document["environments"]
+    if not isinstance(environments, list):
+        raise PolicyConfigError(f'{where}: "environments" must be an array of strings')
+    for index, name in enumerate(environments):
+        if not isinstance(name, str):
+            raise PolicyConfigError(f'{where}: "environments[{index}]" must be a string')
+    return {key: value for key, value in document.items() if key != "environments"}
+
+
 def load_policy_config(path: str | Path) -> dict[str, PolicyConfigEntry]:
+    """The config file the CLI's `--policy-pack-config` reads; empty content is no config (config.go)."""
     file = Path(path)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        document = json.loads(text) if text.strip() else {}
     except OSError as exc:
         raise PolicyConfigError(f"{file}: cannot be read: {exc}") from exc
     except ValueError as exc:
         raise PolicyConfigError(f"{file}: not valid JSON: {exc}") from exc
-    return parse_policy_config(document, str(file))
+    return parse_policy_config(_without_environments(document, str(file)), str(file))
 
 
 def _struct_dict(message: struct_pb2.Struct) -> dict[str, Any]:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.gate.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config, reconcile
+from preflight.gate.policy_config import (
+    PolicyConfigEntry,
+    PolicyConfigError,
+    load_policy_config,
+    parse_policy_config,
+    reconcile,
+)
 
 
 def info(
@@ -97,3 +104,22 @@ def test_without_jsonschema_the_gate_says_which_extra_to_install(monkeypatch: py
     monkeypatch.setitem(sys.modules, "jsonschema", None)
     with pytest.raises(PolicyConfigError, match=r"needs jsonschema: install the project's `policy` extra"):
         reconcile(info(), {})
+
+
+@pytest.mark.parametrize("content", ["", "  \n"])
+def test_an_empty_config_file_is_no_config(tmp_path: Path, content: str) -> None:
+    file = tmp_path / "policy-config.json"
+    file.write_text(content)
+    assert load_policy_config(file) == {}
+
+
+def test_the_environments_key_names_esc_environments_not_a_policy(tmp_path: Path) -> None:
+    file = tmp_path / "policy-config.json"
+    file.write_text('{"environments": ["org/env"], "some-policy": "advisory"}')
+    assert load_policy_config(file) == {"some-policy": PolicyConfigEntry("advisory")}
+    file.write_text('{"environments": "org/env"}')
+    with pytest.raises(PolicyConfigError, match='"environments" must be an array of strings'):
+        load_policy_config(file)
+    file.write_text('{"environments": [1]}')
+    with pytest.raises(PolicyConfigError, match=r'"environments\[0\]" must be a string'):
+        load_policy_config(file)
