@@ -221,11 +221,12 @@ def _random_result(c: Ctx) -> Answer:
     return result, {"result": result}
 
 
+RANDOM_TYPES = frozenset(
+    f"random:index/{kind}:{kind[0].upper()}{kind[1:]}"
+    for kind in ("randomString", "randomPet", "randomUuid", "randomPassword", "randomId", "randomInteger")
+)
+
 ANSWERS: dict[str, Callable[[Ctx], Answer]] = {
-    **{
-        f"random:index/{kind}:{kind[0].upper()}{kind[1:]}": _random_result
-        for kind in ("randomString", "randomPet", "randomUuid", "randomPassword", "randomId", "randomInteger")
-    },
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:s3/bucket:Bucket": _bucket,
@@ -273,5 +274,8 @@ def _generic(c: Ctx) -> Answer:
 
 
 def answer_for(type_token: str) -> Callable[[Ctx], Answer]:
-    """The answer for resources of `type_token`: its own entry, else the generic one."""
+    """The answer for resources of `type_token`: its own entry (pulumi-random's generate a result), else the generic
+    one."""
+    if type_token in RANDOM_TYPES:
+        return _random_result
     return ANSWERS.get(type_token, _generic)

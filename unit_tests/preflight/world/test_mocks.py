@@ -102,3 +102,11 @@ def test_invokes_answer_in_the_providers_region(mocks: AwsLikeMocks, token: str,
 
 def test_unknown_invokes_answer_nothing(mocks: AwsLikeMocks) -> None:
     assert mocks.call(MockCallArgs(token="aws:ec2/getAmi:getAmi", args={}, provider=PROVIDER_REF)) == ({}, [])
+
+
+def test_random_resources_answer_their_generated_result(mocks: AwsLikeMocks) -> None:
+    resource_id, state = mocks.new_resource(_resource("random:index/randomString:RandomString", "token", length=10))
+    assert state["result"] == resource_id
+    assert resource_id.startswith("token-")
+    _, pet = mocks.new_resource(_resource("random:index/randomPet:RandomPet", "pet", prefix="dev"))
+    assert pet["result"].startswith("dev-")
