@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight import load_project
+from preflight import cli, load_project
 from preflight.analyzer import PackError
 from preflight.gate_report import GateReport
 from preflight.mocks import AwsLikeMocks
@@ -103,3 +103,33 @@ def test_a_pack_that_fails_during_analysis_fails_the_gate(tmp_path: Path) -> Non
             project, [_pack(tmp_path / "pack", broken)], preview=False, world=AwsLikeMocks(preview=False),
             interpreter=sys.executable,
         )  # fmt: skip
+
+
+def _command(tmp_path: Path, *extra: str, stack_config: str = "config:\n  aws:region: eu-west-1\n") -> int:
+    program = write_program(tmp_path / "program", stack_config, PROGRAM)
+    pack = tmp_path / "pack" if (tmp_path / "pack").exists() else _pack(tmp_path / "pack")
+    arguments = ["engine-gate", "--program", str(program), "--stack", "dev", "--pack", str(pack), "--format", "json"]
+    return cli.main([*arguments, "--python", sys.executable, *extra])
+
+
+def test_the_command_reports_each_pack_in_order_and_exits_1_on_a_mandatory_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _pack(tmp_path / "pack")
+    assert _command(tmp_path, "--up", "--pack", str(tmp_path / "pack")) == 1
+    reports = capsys.readouterr().out.split("\n}\n")
+    assert len([report for report in reports if '"summary"' in report]) == 2
+
+
+def test_the_command_defaults_to_preview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _command(tmp_path) == 1
+    assert "during preview" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("extra", "code"), [((), 2), (("--cli-exit-codes",), 1)])
+def test_a_refused_program_exits_2_or_the_clis_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], code: int
+) -> None:
+    refused = 'config:\n  pulumi:disable-default-providers: ["*"]\n'
+    assert _command(tmp_path, *extra, stack_config=refused) == code
+    assert "Default provider for 'aws' disabled." in capsys.readouterr().err
