@@ -145,6 +145,32 @@ def gate(session: nox.Session) -> None:
     session.run("python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies", *session.posargs)
 
 
+# AWSGuard as its README sets it up: a pack whose index.js constructs AwsGuard (every policy at its default level).
+AWSGUARD_PACK = {
+    "package.json": '{"name": "awsguard-pack", "version": "0.1.0", "dependencies": '
+    '{"@pulumi/awsguard": "0.3.1", "@pulumi/policy": "^1.3.0", "@pulumi/pulumi": "^3.0.0"}}\n',
+    "index.js": 'const { AwsGuard } = require("@pulumi/awsguard");\nnew AwsGuard();\n',
+    "PulumiPolicy.yaml": "runtime: nodejs\ndescription: AWSGuard, installed from the npm registry\n",
+}
+
+
+@nox.session(name="peer-packs", python=PYTHON)
+def peer_packs(session: nox.Session) -> None:
+    """What a published Node.js pack says about the dev stack: AWSGuard through `engine-gate --up`, as `pulumi up
+    --policy-pack` would run it (docs/engine-path.md lists its findings and why the stack differs)."""
+    session.install("-e", ".[policy]")
+    build_function_packages(session)
+    pack = Path("out") / "peer-packs" / "awsguard"
+    pack.mkdir(parents=True, exist_ok=True)
+    for name, content in AWSGUARD_PACK.items():
+        (pack / name).write_text(content, encoding="utf-8")
+    session.run("npm", "install", "--prefix", str(pack), "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    python = str(Path(session.bin) / "python")
+    session.run(
+        "python", "-m", "preflight", "engine-gate", "--stack", "dev", "--pack", str(pack), "--up", "--python", python
+    )
+
+
 @nox.session(python=PYTHON)
 def preview(session: nox.Session) -> None:
     """The offline preview of a stack (default: dev): what it would create, per region and type."""
