@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ nox.options.default_venv_backend = "uv"
 # A session whose Python is missing fails (exit 1) rather than being skipped: a skipped main job would pass having
 # run nothing.
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
+nox.options.sessions = ["lint", "unit", "policy", "gate", "engine-gate", "checkov", "integration"]
 
 PYTHON = "3.11"
 
@@ -143,6 +144,33 @@ def gate(session: nox.Session) -> None:
     build_function_packages(session)
     # No policy config file: the pack's defaults are what `pulumi preview --policy-pack policies` applies.
     session.run("python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies", *session.posargs)
+
+
+@nox.session(name="engine-gate", python=PYTHON)
+def engine_gate(session: nox.Session) -> None:
+    """The policy gate on the engine path, both phases: the default mode is what `pulumi preview --policy-pack
+    policies` reports (a fresh stack's computed values unknown), `--up` what `pulumi up --policy-pack policies`
+    reports. The program runs on this session's interpreter (`--python`: Pulumi.yaml's ./venv is the CLI's); the
+    pack runs in its own virtualenv, made from its requirements.txt as the CLI makes it, beside a copy of the pack
+    under out/ so that no virtualenv lands in the source tree."""
+    session.install("-e", ".[policy]")
+    build_function_packages(session)
+    pack = Path("out") / "engine-gate" / "policies"
+    shutil.copytree("policies", pack, dirs_exist_ok=True, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    uv = nox.virtualenv.UV
+    session.run_install(
+        uv, "venv", "--quiet", "--allow-existing", "--python", PYTHON, str(pack / "venv"), external=True
+    )
+    session.run_install(
+        uv, "pip", "install", "--quiet", "--python", str(pack / "venv" / "bin" / "python"),
+        "-r", "policies/requirements.txt", external=True,
+    )  # fmt: skip
+    python = str(Path(session.bin) / "python")
+    for phase in ([], ["--up"]):
+        session.run(
+            "python", "-m", "preflight", "engine-gate", "--stack", "dev", "--pack", str(pack), "--python", python,
+            *phase, *session.posargs,
+        )  # fmt: skip
 
 
 # AWSGuard as its README sets it up: a pack whose index.js constructs AwsGuard (every policy at its default level).
