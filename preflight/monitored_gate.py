@@ -98,6 +98,19 @@ def engine_view(state: MonitorState) -> list[EngineResource]:
     return view
 
 
+def engine_attributed(response: analyzer_pb2.AnalyzeResponse, urn: str) -> analyzer_pb2.AnalyzeResponse:
+    """A resource's Analyze answer as the engine reports it (pkg/resource/deploy/analyze_snapshot.go,
+    analyzeResource): every diagnostic is the analysed resource's, whatever URN the pack named, and one still at
+    `remediate` after the remediation pass counts as mandatory."""
+    attributed = analyzer_pb2.AnalyzeResponse()
+    attributed.CopyFrom(response)
+    for diagnostic in attributed.diagnostics:
+        diagnostic.urn = urn
+        if diagnostic.enforcementLevel == analyzer_pb2.REMEDIATE:
+            diagnostic.enforcementLevel = analyzer_pb2.MANDATORY
+    return attributed
+
+
 def _notes(registration: RegistrationAnalysis, index: int) -> list[str]:
     return [
         f"{remediation.policyName}: {remediation.diagnostic}"
@@ -120,7 +133,9 @@ def _report(
     view = engine_view(analysis.state)
     by_urn = {resource.urn: resource for resource in view}
     analysed = [
-        ResourceAnalysis(by_urn[item.urn], item.responses[index], None, _notes(item, index))
+        ResourceAnalysis(
+            by_urn[item.urn], engine_attributed(item.responses[index], item.urn), None, _notes(item, index)
+        )
         for item in analysis.registrations
     ]
     capture = Capture(project=project.name, stack=project.stack, preview=preview, resources=[], outputs={})

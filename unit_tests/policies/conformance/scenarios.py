@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DYNAMIC = "pulumi-nodejs:dynamic:Resource"
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -50,6 +52,10 @@ def _uuid_keepers(name: str) -> Finding:
     )
 
 
+def _dynamic(policy: str, message: str, name: str) -> Finding:
+    return Finding("mandatory", policy, message, (DYNAMIC, name))
+
+
 def _always(level: str) -> tuple[Finding, ...]:
     return (
         Finding(
@@ -66,7 +72,6 @@ def _stack(policy: str, message: str, resource: tuple[str, str] | None = None) -
     return Finding("mandatory", policy, message, resource)
 
 
-DYNAMIC = "pulumi-nodejs:dynamic:Resource"
 # integration_test.go, TestEnforcementLevel: step N's pack and policy levels are the pack's own `scenarios[N]`.
 _ENFORCEMENT_STEPS = {
     1: "advisory",
@@ -81,6 +86,19 @@ _ENFORCEMENT_STEPS = {
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("validate_python_resource", (Step(1, (_uuid_keepers("r1"),)), Step(2, (_uuid_keepers("r2"),)), Step(3))),
+    Scenario(
+        "validate_resource",
+        (
+            Step(2),
+            Step(3, (_dynamic("dynamic-no-state-with-value-1", "'state' must not have the value 1.", "a"),)),
+            Step(5, (_dynamic("dynamic-no-state-with-value-3-or-4", "'state' must not have the value 3.", "c"),)),
+            Step(6, (_dynamic("dynamic-no-state-with-value-3-or-4", "'state' must not have the value 4.", "d"),)),
+            Step(7, (_uuid_keepers("r1"),)),
+            Step(8),
+            Step(9, (_dynamic("dynamic-no-state-with-value-5", "'state' must not have the value 5.", "e"),)),
+            Step(11),
+        ),
+    ),
     Scenario("resource_options", (Step(1), Step(2))),
     Scenario("parent_dependencies", (Step(1),)),
     Scenario("provider", (Step(1),)),
