@@ -25,6 +25,7 @@ from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.pack_runtime import POLICY_FILE, pack_environment, pack_launch
 from preflight.engine.resource_monitor import MonitorState, World
 from preflight.engine.stack_tags import stack_tags
+from preflight.engine.tolerant_analyzer import TolerantAnalyzer
 from preflight.gate import Analysis, ResourceAnalysis, build_report
 from preflight.gate_report import GateReport
 from preflight.policy_config import PolicyConfigEntry, reconcile
@@ -170,7 +171,7 @@ def run_monitored_gate(
         infos = []
         for pack in packs:
             pack.client.handshake(engine.address, pack.spec.directory)
-            pack.client.configure_stack(
+            TolerantAnalyzer(pack.client).configure_stack(
                 analyzer_pb2.AnalyzerStackConfigureRequest(
                     stack=project.stack, project=project.name, organization=ORGANIZATION, dry_run=preview,
                     config=project.config, config_secret_keys=list(project.secret_keys), tags=tags,
@@ -181,7 +182,7 @@ def run_monitored_gate(
         hooks: list[InlineAnalysis] = []
 
         def hook(state: MonitorState) -> InlineAnalysis:
-            hooks.append(InlineAnalysis(state, [pack.client for pack in packs]))
+            hooks.append(InlineAnalysis(state, [TolerantAnalyzer(pack.client) for pack in packs]))
             return hooks[0]
 
         run = run_deployment(
