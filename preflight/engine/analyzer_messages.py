@@ -95,9 +95,13 @@ def provider_of(state: MonitorState, goal: ResourceGoal) -> MonitoredResource | 
 
 
 def stack_request(state: MonitorState) -> analyzer_pb2.AnalyzeStackRequest:
-    """Every registered resource in registration order, the root stack first."""
+    """Every registered resource in registration order, the root stack first; read resources left out."""
     return analyzer_pb2.AnalyzeStackRequest(
-        resources=[stack_resource(resource, provider_of(state, resource.goal)) for resource in state.ordered()]
+        resources=[
+            stack_resource(resource, provider_of(state, resource.goal))
+            for resource in state.ordered()
+            if not resource.read
+        ]
     )
 
 

@@ -70,6 +70,9 @@ class MonitoredResource:
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     source_position: tuple[str, int, int] | None = None
+    # Read (external) resources: not analysed, and kept out of AnalyzeStack (step_executor.go keeps them in
+    # `reads`, not in the `news` that stepGenerator.AnalyzeResources lists).
+    read: bool = False
 
 
 def world_inputs(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,7 +266,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         )
         outputs = {**goal.properties, **answer}
         with state.lock:
-            state.resources[urn] = MonitoredResource(urn, goal, request.id, outputs)
+            state.resources[urn] = MonitoredResource(urn, goal, request.id, outputs, read=True)
         return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=_struct(outputs))
 
     def _get_resource(self, urn: str) -> dict[str, Any]:

@@ -140,3 +140,31 @@ def test_property_dependencies_without_dependencies_are_left_out(analysed: Analy
     assert dict(attachment.propertyDependencies)["role"].urns == [ROLE]
     assert all(entry.urns for entry in attachment.propertyDependencies.values())
     assert "policyArn" not in attachment.propertyDependencies
+
+
+def test_a_read_resource_is_neither_analysed_nor_in_analyze_stack(tmp_path_factory: pytest.TempPathFactory) -> None:
+    source = (
+        "import pulumi_aws as aws\n"
+        "existing = aws.sqs.Queue.get('existing', 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs')\n"
+        "aws.sqs.Queue('mine', name='mine')\n"
+    )
+    root = _project(tmp_path_factory.mktemp("read"), source)
+    pack = RecordingAnalyzer()
+    hooks: list[InlineAnalysis] = []
+
+    def hook(state: Any) -> InlineAnalysis:
+        hooks.append(InlineAnalysis(state, [pack]))
+        return hooks[0]
+
+    run = run_deployment(
+        project="demo", stack="dev", project_root=root, program_directory=root / "program",
+        world=AwsLikeMocks(preview=False), config={"aws:region": "eu-west-1"}, preview=True,
+        interpreter=sys.executable, registration_hook=hook,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    hooks[0].analyze_stack()
+    existing = "urn:pulumi:dev::demo::aws:sqs/queue:Queue::existing"
+    assert run.state.resources[existing].read
+    assert existing not in [request.urn for request in pack.analyzed]
+    assert existing not in [member.urn for member in pack.stack[0].resources]
+    assert "urn:pulumi:dev::demo::aws:sqs/queue:Queue::mine" in [member.urn for member in pack.stack[0].resources]
