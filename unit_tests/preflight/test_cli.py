@@ -139,7 +139,7 @@ def test_the_optional_dependencies_are_really_hidden(module: str) -> None:
 def test_every_command_registers_on_the_base_install() -> None:
     result = run_on_the_base_install(RUN_PREFLIGHT, "--help")
     assert result.returncode == 0, result.stderr
-    assert "{preview,gate,plan}" in result.stdout
+    assert "{preview,gate,engine-gate,plan}" in result.stdout
 
 
 def test_preview_runs_on_the_base_install(demo_root: Path) -> None:
