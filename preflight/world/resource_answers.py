@@ -217,7 +217,7 @@ def _usage_plan(c: Ctx) -> Answer:
 
 def _random_result(c: Ctx) -> Answer:
     """pulumi-random's resources: the value they generate is their `result` (a pet's is its id)."""
-    result = f"{c.inputs.get('prefix') or c.args.name}-{_alnum(c.seed, 8)}"
+    result = f"{c.inputs.get('prefix') or c.args.name}-{alnum(c.seed, 8)}"
     return result, {"result": result}
 
 

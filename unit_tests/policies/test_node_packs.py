@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from preflight.mocks import AwsLikeMocks
-from preflight.monitored_gate import run_monitored_gate
-from preflight.project import load_project
+from preflight.gate.engine_path import run_monitored_gate
+from preflight.program.project import load_project
+from preflight.world.mocks import AwsLikeMocks
 
 AWSGUARD_VERSION = "0.3.1"
 # AWSGuard's documented use: a pack whose index.js constructs AwsGuard with the levels to apply.

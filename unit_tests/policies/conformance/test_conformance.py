@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from preflight.mocks import AwsLikeMocks
-from preflight.monitored_gate import run_monitored_gate
-from preflight.project import load_project
+from preflight.gate.engine_path import run_monitored_gate
+from preflight.program.project import load_project
+from preflight.world.mocks import AwsLikeMocks
 from unit_tests.policies.conformance.scenarios import SCENARIOS, Finding, Scenario, Step
 
 HERE = Path(__file__).parent

@@ -13,7 +13,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from preflight.engine.analyzer_messages import InlineAnalysis
 from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.resource_goal import UNKNOWN
-from preflight.mocks import AwsLikeMocks
+from preflight.world.mocks import AwsLikeMocks
 from unit_tests.preflight.engine.test_resource_monitor import PROGRAM, QUEUE_URN, _project
 
 ROOT = "urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev"

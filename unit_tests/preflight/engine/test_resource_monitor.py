@@ -10,8 +10,8 @@ import pytest
 
 from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.resource_goal import UNKNOWN, analyzer_options
-from preflight.mocks import AwsLikeMocks
 from preflight.program.language_host import LanguageHostError, project_interpreter
+from preflight.world.mocks import AwsLikeMocks
 
 PROGRAM = """
 import pulumi

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from preflight import ProjectError, load_project, run_program
-from preflight.project import SECURE_PLACEHOLDER
+from preflight.program.project import SECURE_PLACEHOLDER
 from unit_tests.preflight.engine_programs import write_program
 
 

@@ -17,19 +17,23 @@ from typing import Any
 import yaml
 from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.analyzer import ORGANIZATION, AnalyzerClient, EngineResource, EngineServer, PackProcess, PackSpec
-from preflight.capture import Capture, SourcePosition
 from preflight.engine import urns
+from preflight.engine.analyzer_client import AnalyzerClient
 from preflight.engine.analyzer_messages import InlineAnalysis, RegistrationAnalysis
 from preflight.engine.deployment import ProgramRun, run_deployment
+from preflight.engine.engine_service import EngineServer
+from preflight.engine.pack_process import ORGANIZATION, PackProcess, PackSpec
 from preflight.engine.pack_runtime import POLICY_FILE, pack_environment, pack_launch
 from preflight.engine.resource_monitor import MonitorState, World
 from preflight.engine.stack_tags import stack_tags
 from preflight.engine.tolerant_analyzer import TolerantAnalyzer
-from preflight.gate import Analysis, ResourceAnalysis, build_report
-from preflight.gate_report import GateReport
-from preflight.policy_config import PolicyConfigEntry, reconcile
-from preflight.project import ProjectSpec
+from preflight.engine.wire import EngineResource
+from preflight.gate.analysis import Analysis, ResourceAnalysis
+from preflight.gate.policy_config import PolicyConfigEntry, reconcile
+from preflight.gate.report import GateReport
+from preflight.gate.violations import build_report
+from preflight.program.capture import Capture, SourcePosition
+from preflight.program.project import ProjectSpec
 
 
 class ProgramFailed(Exception):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from preflight import cli, load_project
-from preflight.analyzer import PackError
-from preflight.gate_report import GateReport
-from preflight.mocks import AwsLikeMocks
-from preflight.monitored_gate import ProgramFailed, run_monitored_gate
+from preflight.engine.pack_process import PackError
+from preflight.gate.engine_path import ProgramFailed, run_monitored_gate
+from preflight.gate.report import GateReport
+from preflight.world.mocks import AwsLikeMocks
 from unit_tests.preflight.engine_programs import write_program
 
 PROGRAM = """

@@ -13,15 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preflight.analyzer import PackError
-from preflight.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, add_program_arguments
+from preflight.engine.pack_process import PackError
 from preflight.engine.pack_runtime import PackRuntimeError
-from preflight.gate_report import RENDERERS
-from preflight.mocks import AwsLikeMocks
-from preflight.monitored_gate import ProgramFailed, run_monitored_gate
-from preflight.policy_config import PolicyConfigError, load_policy_config
+from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from preflight.gate.engine_path import ProgramFailed, run_monitored_gate
+from preflight.gate.policy_config import PolicyConfigError, load_policy_config
+from preflight.gate.report import RENDERERS
+from preflight.program.arguments import add_program_arguments
 from preflight.program.language_host import LanguageHostError
-from preflight.project import load_project
+from preflight.program.project import load_project
+from preflight.world.mocks import AwsLikeMocks
 
 # pkg/cmd/pulumi: the CLI exits 1 for a failed update, violations and errors alike.
 CLI_EXIT_FAILURE = 1
