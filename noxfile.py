@@ -24,6 +24,12 @@ nox.options.sessions = ["lint", "unit", "policy", "gate", "engine-gate", "checko
 
 PYTHON = "3.11"
 
+# Every virtualenv a session builds gets its bytecode at install time (uv installs without it by default). With
+# PYTHONDONTWRITEBYTECODE=1, as here and in CI, Python never writes .pyc files but still reads them: without this,
+# every program run compiles about 600 pulumi_aws modules again (4-5 s of the dev stack's preview). nox passes its
+# environment to the uv it runs, including the direct `uv pip install` calls below.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+
 CHECKOUT_LOCK = Path(__file__).resolve().parent / ".nox" / "checkout.lock"
 # Set for the processes a locked nox run starts (nox's parallel workers load this file again): they run under the
 # lock their parent holds.

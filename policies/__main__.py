@@ -7,6 +7,10 @@ and serves until the engine stops it. Nothing may print to stdout before that li
 from pulumi_policy import PolicyPack
 
 from delivery_policies import PACK_DESCRIPTION, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+from delivery_policies.shared_request import install
+
+# Each resource deserialised once per request rather than once per policy (shared_request.py says what stays equal).
+install()
 
 PolicyPack(
     name=PACK_NAME,

@@ -1,0 +1,231 @@
+"""pulumi_policy's Analyze and AnalyzeStack, deserialising each resource once per request instead of once per policy.
+
+pulumi-policy 1.21.0 (pulumi/pulumi-policy, sdk/python/lib/pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze`
+and `_PolicyAnalyzerServicer.AnalyzeStack`) runs `json_format.MessageToDict` and `deserialize_properties` over a
+resource's properties (and its provider's) for every policy, before the policy can look at the type: with 22
+policies that is most of the pack's time per resource. The replacements below are those two methods with only that
+work moved out of the policy loop. What every policy sees is unchanged:
+
+- its own `ResourceValidationArgs` / `PolicyResource` objects and its own copy of the policy config;
+- props that are pulumi_policy's own unknown-checking proxy, built from the shared deserialised values for that
+  policy alone (lazily, on its first read, so a policy that returns on the type never pays for it): an unknown value
+  still raises UnknownValueError, reported as an advisory "can't run policy during preview" exactly as upstream does,
+  and a write through the proxy stays private to the policy, as upstream;
+- secrets deserialised by pulumi_policy's own `deserialize_properties`.
+
+`install` replaces the methods only while the installed upstream code is the code these copies were made from (its
+source digest is pinned below); otherwise the pack runs upstream's code unchanged. unit_tests/policies fails when the
+digests stop matching, so an upgrade of pulumi-policy is reviewed against this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+from collections.abc import Iterator, Mapping
+from inspect import isawaitable
+from typing import Any, Final
+
+from google.protobuf import json_format
+from pulumi.runtime import proto
+from pulumi_policy import policy as upstream
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+# sha256 of inspect.getsource(...) of the upstream methods these copies replace (pulumi-policy 1.21.0).
+UPSTREAM_DIGESTS: Final = {
+    "Analyze": "75db9cf8fc9d158596909b9b3f77bf48815990a6f513f2bb35728a67e4d8a515",
+    "AnalyzeStack": "3917a008482c2387d7da37f65d889970933e8df8efc57270559e20b36be837bf",
+}
+
+Servicer = upstream._PolicyAnalyzerServicer
+
+
+def upstream_digest(method_name: str) -> str:
+    """The sha256 of the installed upstream method's source."""
+    return hashlib.sha256(inspect.getsource(getattr(Servicer, method_name)).encode()).hexdigest()
+
+
+def upstream_unchanged() -> bool:
+    """Whether the installed pulumi_policy still has exactly the code the replacements were copied from."""
+    return all(upstream_digest(name) == digest for name, digest in UPSTREAM_DIGESTS.items())
+
+
+class LazyProps(Mapping[str, Any]):
+    """pulumi_policy's unknown-checking proxy over `deserialized`, built on the first access and private to its
+    holder; every operation is the proxy's own."""
+
+    def __init__(self, deserialized: dict[str, Any]) -> None:
+        self._deserialized = deserialized
+        self._proxy: Any = None
+
+    def _target(self) -> Any:
+        if self._proxy is None:
+            self._proxy = unknown_checking_proxy(self._deserialized)
+        return self._proxy
+
+    def __getitem__(self, key: str) -> Any:
+        return self._target()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._target()[key] = value
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._target())
+
+
+def _deserialized(properties: Any) -> dict[str, Any]:
+    return deserialize_properties(json_format.MessageToDict(properties))
+
+
+class _SharedResource:
+    """One resource of a request, deserialised once; each policy gets fresh pulumi_policy objects over it."""
+
+    def __init__(self, servicer: Any, request: Any) -> None:
+        self.request = request
+        self.props = _deserialized(request.properties)
+        self.provider_props = _deserialized(request.provider.properties) if request.HasField("provider") else None
+        self._servicer = servicer
+
+    def options(self) -> upstream.PolicyResourceOptions:
+        return self._servicer._get_resource_options(self.request)
+
+    def provider(self) -> upstream.PolicyProviderResource | None:
+        if self.provider_props is None:
+            return None
+        provider = self.request.provider
+        return upstream.PolicyProviderResource(
+            provider.type, LazyProps(self.provider_props), provider.urn, provider.name
+        )
+
+
+def _private(servicer: Any, name: str) -> Any:
+    return getattr(servicer, f"_PolicyAnalyzerServicer__{name}")
+
+
+def _run_policy(servicer: Any, response: Any, policy: Any, args: Any, report_violation: Any) -> None:
+    """Upstream's handling of one policy's validate: await it, turn UnknownValueError into the preview advisory and
+    _NotApplicableError into a not-applicable result."""
+    pack_name = _private(servicer, "policy_pack_name")
+    pack_version = _private(servicer, "policy_pack_version")
+    try:
+        result: Any = policy.validate(args, report_violation)
+        if isawaitable(result):
+            loop = asyncio.new_event_loop()
+            task: asyncio.Task[Any] = asyncio.Task(result, loop=loop)  # type: ignore[arg-type]
+            loop.run_until_complete(task)
+            loop.close()
+    except UnknownValueError as e:
+        response.diagnostics.append(
+            proto.AnalyzeDiagnostic(
+                policyName=policy.name,
+                policyPackName=pack_name,
+                policyPackVersion=pack_version,
+                message=(
+                    f"can't run policy '{policy.name}' from policy pack "
+                    f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                ),
+                urn="",
+                description=policy.description,
+                enforcementLevel=servicer._map_enforcement_level(upstream.EnforcementLevel.ADVISORY),
+            )
+        )
+    except upstream._NotApplicableError as e:
+        response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
+
+
+def analyze(self: Any, request: Any, _context: Any) -> Any:
+    """`_PolicyAnalyzerServicer.Analyze` with the resource deserialised once for all policies."""
+    self._configure_runtime_settings()
+    response = proto.AnalyzeResponse()
+    shared: _SharedResource | None = None
+    for policy in _private(self, "policies"):
+        enforcement_level = self._get_enforcement_level(policy)
+        if enforcement_level == upstream.EnforcementLevel.DISABLED or not isinstance(
+            policy, upstream.ResourceValidationPolicy
+        ):
+            continue
+        if not policy.has_validation():
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
+            )
+            continue
+        if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
+            enforcement_level = upstream.EnforcementLevel.MANDATORY
+        report_violation = self._create_report_violation(
+            response, policy.name, policy.description, enforcement_level, policy.severity
+        )
+        if shared is None:
+            shared = _SharedResource(self, request)
+        args = upstream.ResourceValidationArgs(
+            request.type,
+            LazyProps(shared.props),
+            request.urn,
+            request.name,
+            shared.options(),
+            shared.provider(),
+            self._get_policy_config(policy.name),
+            _private(self, "stack_tags"),
+        )
+        _run_policy(self, response, policy, args, report_violation)
+    return response
+
+
+def _stack_resources(self: Any, shared: list[_SharedResource]) -> list[upstream.PolicyResource]:
+    """Fresh PolicyResource objects for one policy, linked to each other as upstream links them."""
+    resources: dict[str, upstream.PolicyResource] = {}
+    ordered: list[upstream.PolicyResource] = []
+    for item in shared:
+        r = item.request
+        resource = upstream.PolicyResource(
+            r.type, LazyProps(item.props), r.urn, r.name, item.options(), item.provider(), None, [], {}
+        )
+        resources[resource.urn] = resource
+        ordered.append(resource)
+    for item, resource in zip(shared, ordered, strict=True):
+        r = item.request
+        if r.parent is not None and r.parent in resources:
+            resource.parent = resources[r.parent]
+        resource.dependencies.extend(resources[d] for d in r.dependencies if d in resources)
+        for key, value in r.propertyDependencies.items():
+            resource.property_dependencies[key] = [resources[d] for d in value.urns if d in resources]
+    return ordered
+
+
+def analyze_stack(self: Any, request: Any, _context: Any) -> Any:
+    """`_PolicyAnalyzerServicer.AnalyzeStack` with every resource deserialised once for all stack policies."""
+    self._configure_runtime_settings()
+    response = proto.AnalyzeResponse()
+    shared: list[_SharedResource] | None = None
+    for policy in _private(self, "policies"):
+        enforcement_level = self._get_enforcement_level(policy)
+        if enforcement_level == upstream.EnforcementLevel.DISABLED or not isinstance(
+            policy, upstream.StackValidationPolicy
+        ):
+            continue
+        if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
+            enforcement_level = upstream.EnforcementLevel.MANDATORY
+        report_violation = self._create_report_violation(
+            response, policy.name, policy.description, enforcement_level, policy.severity
+        )
+        if shared is None:
+            shared = [_SharedResource(self, r) for r in request.resources]
+        args = upstream.StackValidationArgs(
+            _stack_resources(self, shared), self._get_policy_config(policy.name), _private(self, "stack_tags")
+        )
+        _run_policy(self, response, policy, args, report_violation)
+    return response
+
+
+def install() -> bool:
+    """Replace upstream's Analyze and AnalyzeStack with the versions above when upstream is the pinned code;
+    returns whether it did."""
+    if not upstream_unchanged():
+        return False
+    Servicer.Analyze = analyze  # type: ignore[method-assign]
+    Servicer.AnalyzeStack = analyze_stack  # type: ignore[method-assign]
+    return True
