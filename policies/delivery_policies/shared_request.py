@@ -1,10 +1,12 @@
-"""pulumi_policy's Analyze and AnalyzeStack, deserialising each resource once per request instead of once per policy.
+"""pulumi_policy's Analyze, AnalyzeStack and Remediate, deserialising each resource once per request instead of once
+per policy.
 
-pulumi-policy 1.21.0 (pulumi/pulumi-policy, sdk/python/lib/pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze`
-and `_PolicyAnalyzerServicer.AnalyzeStack`) runs `json_format.MessageToDict` and `deserialize_properties` over a
-resource's properties (and its provider's) for every policy, before the policy can look at the type: with 22
-policies that is most of the pack's time per resource. The replacements below are those two methods with only that
-work moved out of the policy loop. What every policy sees is unchanged:
+pulumi-policy 1.21.0 (pulumi/pulumi-policy, sdk/python/lib/pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze`,
+`.AnalyzeStack` and `.Remediate`) runs `json_format.MessageToDict` and `deserialize_properties` over a resource's
+properties (and its provider's) for every policy, before the policy can look at the type, and Remediate does it once
+per resource even when no policy remediates: with 22 policies that is most of the pack's time per resource. The
+replacements below are those methods with only that work moved out of the policy loop (Remediate: deferred to the
+first remediation policy). What every policy sees is unchanged:
 
 - its own `ResourceValidationArgs` / `PolicyResource` objects and its own copy of the policy config;
 - props that are pulumi_policy's own unknown-checking proxy, built from the shared deserialised values for that
@@ -27,15 +29,16 @@ from collections.abc import Iterator, Mapping
 from inspect import isawaitable
 from typing import Any, Final
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import policy as upstream
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 # sha256 of inspect.getsource(...) of the upstream methods these copies replace (pulumi-policy 1.21.0).
 UPSTREAM_DIGESTS: Final = {
     "Analyze": "75db9cf8fc9d158596909b9b3f77bf48815990a6f513f2bb35728a67e4d8a515",
+    "Remediate": "c4060524d4ad777f428983e213151e4a18715d39f1216a6675674dee2b6bb617",
     "AnalyzeStack": "3917a008482c2387d7da37f65d889970933e8df8efc57270559e20b36be837bf",
 }
 
@@ -221,11 +224,88 @@ def analyze_stack(self: Any, request: Any, _context: Any) -> Any:
     return response
 
 
+def _remediation(servicer: Any, policy: Any, args: Any) -> tuple[Any, str | None]:
+    """Upstream's run of one remediation: the new properties it returned (or None) and the preview diagnostic."""
+    try:
+        result: Any = policy.remediate(args)
+        if isawaitable(result):
+            loop = asyncio.new_event_loop()
+            task: asyncio.Task[Any] = asyncio.Task(result, loop=loop)  # type: ignore[arg-type]
+            new_props = loop.run_until_complete(task)
+            loop.close()
+            return new_props, None
+        return result, None
+    except UnknownValueError as e:
+        pack = f"{_private(servicer, 'policy_pack_name')}@v{_private(servicer, 'policy_pack_version')}"
+        return None, f"can't run remediation '{policy.name}' from policy pack '{pack}' during preview: {e.message}"
+
+
+def remediate(self: Any, request: Any, _context: Any) -> Any:
+    """`_PolicyAnalyzerServicer.Remediate`, deserialising the resource only when a remediation policy runs (a pack
+    without any, like this one, answers every resource without reading it)."""
+    self._configure_runtime_settings()
+    response = proto.RemediateResponse()
+    props: Any = None
+    opts: Any = None
+    provider: Any = None
+    for policy in _private(self, "policies"):
+        enforcement_level = self._get_enforcement_level(policy)
+        if enforcement_level != upstream.EnforcementLevel.REMEDIATE or not isinstance(
+            policy, upstream.ResourceValidationPolicy
+        ):
+            continue
+        if not policy.has_remediation():
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement remediate")
+            )
+            continue
+        if opts is None:
+            # Upstream's order: the request is unmarshalled once, before the first remediation, and a remediation's
+            # new properties are what the next one sees.
+            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties), True))
+            opts = self._get_resource_options(request)
+            provider = self._get_provider_resource(request)
+        args = upstream.ResourceValidationArgs(
+            request.type,
+            props,
+            request.urn,
+            request.name,
+            opts,
+            provider,
+            self._get_policy_config(policy.name),
+            _private(self, "stack_tags"),
+        )
+        rpc_props = None
+        diagnostic = None
+        try:
+            new_props, diagnostic = _remediation(self, policy, args)
+            if new_props:
+                props = new_props
+                rpc_props = struct_pb2.Struct()
+                for k, v in serialize_properties(new_props).items():
+                    rpc_props[k] = v
+        except upstream._NotApplicableError as e:
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
+        if rpc_props or diagnostic:
+            response.remediations.append(
+                proto.Remediation(
+                    policyName=policy.name,
+                    policyPackName=_private(self, "policy_pack_name"),
+                    policyPackVersion=_private(self, "policy_pack_version"),
+                    description=policy.description,
+                    properties=rpc_props,
+                    diagnostic=diagnostic or "",
+                )
+            )
+    return response
+
+
 def install() -> bool:
-    """Replace upstream's Analyze and AnalyzeStack with the versions above when upstream is the pinned code;
+    """Replace upstream's Analyze, AnalyzeStack and Remediate with the versions above when upstream is the pinned code;
     returns whether it did."""
     if not upstream_unchanged():
         return False
     Servicer.Analyze = analyze  # type: ignore[method-assign]
     Servicer.AnalyzeStack = analyze_stack  # type: ignore[method-assign]
+    Servicer.Remediate = remediate  # type: ignore[method-assign]
     return True

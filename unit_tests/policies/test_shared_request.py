@@ -23,11 +23,19 @@ from pulumi_policy import (
 )
 
 from delivery_policies import build_policies, shared_request
-from delivery_policies.shared_request import UPSTREAM_DIGESTS, Servicer, analyze, analyze_stack, upstream_digest
+from delivery_policies.shared_request import (
+    UPSTREAM_DIGESTS,
+    Servicer,
+    analyze,
+    analyze_stack,
+    remediate,
+    upstream_digest,
+)
 from unit_tests.policies.pack_harness import CMK_ARN, REQUIRED_TAGS, UNKNOWN, engine_urn, secret
 
 UPSTREAM_ANALYZE = Servicer.__dict__["Analyze"]
 UPSTREAM_ANALYZE_STACK = Servicer.__dict__["AnalyzeStack"]
+UPSTREAM_REMEDIATE = Servicer.__dict__["Remediate"]
 PROVIDER_URN = engine_urn("pulumi:providers:aws", "aws")
 
 
@@ -109,6 +117,32 @@ def _links(args: StackValidationArgs, report_violation: ReportViolation) -> None
     args.resources[0].props["tags"]["Owner"]
 
 
+def _tags_remediated(args: ResourceValidationArgs) -> Mapping[str, Any]:
+    return {**args.props, "tags": {**(args.props.get("tags") or {}), "Remediated": "yes"}}
+
+
+def _sees_remediated(args: ResourceValidationArgs) -> None:
+    if "Remediated" not in (args.props.get("tags") or {}):
+        args.not_applicable("the earlier remediation's properties were not passed on")
+    args.props.get("role")
+
+
+REMEDIATIONS = [
+    ResourceValidationPolicy(
+        "remediates-tags", "adds a tag", remediate=_tags_remediated, enforcement_level=EnforcementLevel.REMEDIATE
+    ),
+    ResourceValidationPolicy(
+        "sees-remediated",
+        "reads the remediated tags",
+        remediate=_sees_remediated,
+        enforcement_level=EnforcementLevel.REMEDIATE,
+    ),
+    ResourceValidationPolicy(
+        "validates-only", "no remediation", _not_applicable, enforcement_level=EnforcementLevel.REMEDIATE
+    ),
+]
+
+
 def _probes() -> list[Any]:
     """Policies that exercise what sharing could break: a write through the proxy, config, not-applicable, the
     graph links of a stack, and unknown reads in both."""
@@ -130,8 +164,9 @@ def _probes() -> list[Any]:
     ]
 
 
-def _servicer() -> Any:
-    servicer = Servicer("shared-request-tests", "0.0.1", [*_probes(), *build_policies()], EnforcementLevel.MANDATORY)
+def _servicer(*extra: Any) -> Any:
+    policies = [*_probes(), *build_policies(), *extra]
+    servicer = Servicer("shared-request-tests", "0.0.1", policies, EnforcementLevel.MANDATORY)
     servicer.Configure(
         analyzer_pb2.ConfigureAnalyzerRequest(
             policyConfig={
@@ -161,6 +196,19 @@ def test_analyze_answers_as_upstream_does(type_: str, name: str, props: dict[str
     assert actual == expected
 
 
+@pytest.mark.parametrize("extra", [REMEDIATIONS, []], ids=["remediation policies", "the pack alone"])
+@pytest.mark.parametrize(("type_", "name", "props"), RESOURCES, ids=[name for _, name, _ in RESOURCES])
+def test_remediate_answers_as_upstream_does(type_: str, name: str, props: dict[str, Any], extra: list[Any]) -> None:
+    servicer = _servicer(*extra)
+    request = _request(type_, name, props)
+
+    expected = UPSTREAM_REMEDIATE(servicer, request, None)
+    actual = remediate(servicer, request, None)
+
+    assert bool(expected.remediations) == bool(extra)
+    assert actual == expected
+
+
 def test_analyze_stack_answers_as_upstream_does() -> None:
     servicer = _servicer()
     request = _stack_request()
@@ -180,18 +228,24 @@ def test_a_write_through_the_proxy_stays_with_the_policy_that_made_it() -> None:
     assert all("written" not in message for message in befores)
 
 
-def test_install_replaces_both_methods_while_upstream_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_replaces_the_methods_while_upstream_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Servicer, "Analyze", UPSTREAM_ANALYZE)
     monkeypatch.setattr(Servicer, "AnalyzeStack", UPSTREAM_ANALYZE_STACK)
+    monkeypatch.setattr(Servicer, "Remediate", UPSTREAM_REMEDIATE)
 
     assert shared_request.install() is True
-    assert (Servicer.Analyze, Servicer.AnalyzeStack) == (analyze, analyze_stack)
+    assert (Servicer.Analyze, Servicer.AnalyzeStack, Servicer.Remediate) == (analyze, analyze_stack, remediate)
 
 
 def test_install_leaves_upstream_alone_when_its_code_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Servicer, "Analyze", UPSTREAM_ANALYZE)
     monkeypatch.setattr(Servicer, "AnalyzeStack", UPSTREAM_ANALYZE_STACK)
+    monkeypatch.setattr(Servicer, "Remediate", UPSTREAM_REMEDIATE)
     monkeypatch.setitem(UPSTREAM_DIGESTS, "Analyze", "0" * 64)
 
     assert shared_request.install() is False
-    assert (Servicer.Analyze, Servicer.AnalyzeStack) == (UPSTREAM_ANALYZE, UPSTREAM_ANALYZE_STACK)
+    assert (Servicer.Analyze, Servicer.AnalyzeStack, Servicer.Remediate) == (
+        UPSTREAM_ANALYZE,
+        UPSTREAM_ANALYZE_STACK,
+        UPSTREAM_REMEDIATE,
+    )
