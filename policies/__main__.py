@@ -6,11 +6,18 @@ and serves until the engine stops it. Nothing may print to stdout before that li
 
 from pulumi_policy import PolicyPack
 
-from delivery_policies import PACK_DESCRIPTION, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+from delivery_policies import (
+    PACK_DESCRIPTION,
+    PACK_ENFORCEMENT_LEVEL,
+    PACK_NAME,
+    build_policies,
+    resource_types_by_policy,
+)
 from delivery_policies.shared_request import install
 
-# Each resource deserialised once per request rather than once per policy (shared_request.py says what stays equal).
-install()
+# Each resource deserialised once per request rather than once per policy, and type-limited policies not called for
+# other types (shared_request.py says what stays equal).
+install(resource_types_by_policy())
 
 PolicyPack(
     name=PACK_NAME,

@@ -14,6 +14,7 @@ from delivery_policies.pack import (
     POLICY_SPECS,
     build_policies,
     load_pack_exemptions,
+    resource_types_by_policy,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "Exemptions",
     "build_policies",
     "load_pack_exemptions",
+    "resource_types_by_policy",
 ]

@@ -39,6 +39,11 @@ POLICY_SPECS: Final[tuple[PolicySpec, ...]] = (
 POLICY_NAMES: Final = tuple(spec.name for spec in POLICY_SPECS)
 
 
+def resource_types_by_policy() -> dict[str, frozenset[str]]:
+    """The resource types each type-limited resource policy checks, by policy name (absent: every type)."""
+    return {spec.name: spec.resource_types for spec in POLICY_SPECS if spec.resource_types is not None}
+
+
 def load_pack_exemptions(pack_dir: Path = PACK_DIR) -> Exemptions:
     """The reviewed exemptions beside PulumiPolicy.yaml; raises ExemptionError naming any bad entry."""
     return load_exemptions(pack_dir / EXEMPTIONS_FILE, POLICY_NAMES)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from inspect import isawaitable
 from typing import Any, Final
 
@@ -113,8 +113,6 @@ def _private(servicer: Any, name: str) -> Any:
 def _run_policy(servicer: Any, response: Any, policy: Any, args: Any, report_violation: Any) -> None:
     """Upstream's handling of one policy's validate: await it, turn UnknownValueError into the preview advisory and
     _NotApplicableError into a not-applicable result."""
-    pack_name = _private(servicer, "policy_pack_name")
-    pack_version = _private(servicer, "policy_pack_version")
     try:
         result: Any = policy.validate(args, report_violation)
         if isawaitable(result):
@@ -123,6 +121,8 @@ def _run_policy(servicer: Any, response: Any, policy: Any, args: Any, report_vio
             loop.run_until_complete(task)
             loop.close()
     except UnknownValueError as e:
+        pack_name = _private(servicer, "policy_pack_name")
+        pack_version = _private(servicer, "policy_pack_version")
         response.diagnostics.append(
             proto.AnalyzeDiagnostic(
                 policyName=policy.name,
@@ -141,41 +141,54 @@ def _run_policy(servicer: Any, response: Any, policy: Any, args: Any, report_vio
         response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
 
 
-def analyze(self: Any, request: Any, _context: Any) -> Any:
-    """`_PolicyAnalyzerServicer.Analyze` with the resource deserialised once for all policies."""
-    self._configure_runtime_settings()
-    response = proto.AnalyzeResponse()
-    shared: _SharedResource | None = None
-    for policy in _private(self, "policies"):
-        enforcement_level = self._get_enforcement_level(policy)
-        if enforcement_level == upstream.EnforcementLevel.DISABLED or not isinstance(
-            policy, upstream.ResourceValidationPolicy
-        ):
-            continue
-        if not policy.has_validation():
-            response.not_applicable.append(
-                proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
+def analyze_skipping(resource_types: Mapping[str, frozenset[str]]) -> Callable[[Any, Any, Any], Any]:
+    """`_PolicyAnalyzerServicer.Analyze` with the resource deserialised once for all policies, not calling a policy
+    whose declared resource types (`resource_types`, by policy name) exclude the request's type: policy_spec's
+    wrapper returns at once for those, having reported nothing, so the response is the same."""
+
+    def analyze(self: Any, request: Any, _context: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        shared: _SharedResource | None = None
+        stack_tags = _private(self, "stack_tags")
+        for policy in _private(self, "policies"):
+            enforcement_level = self._get_enforcement_level(policy)
+            if enforcement_level == upstream.EnforcementLevel.DISABLED or not isinstance(
+                policy, upstream.ResourceValidationPolicy
+            ):
+                continue
+            if not policy.has_validation():
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
+                )
+                continue
+            types = resource_types.get(policy.name)
+            if types is not None and request.type not in types:
+                continue
+            if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
+                enforcement_level = upstream.EnforcementLevel.MANDATORY
+            report_violation = self._create_report_violation(
+                response, policy.name, policy.description, enforcement_level, policy.severity
             )
-            continue
-        if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
-            enforcement_level = upstream.EnforcementLevel.MANDATORY
-        report_violation = self._create_report_violation(
-            response, policy.name, policy.description, enforcement_level, policy.severity
-        )
-        if shared is None:
-            shared = _SharedResource(self, request)
-        args = upstream.ResourceValidationArgs(
-            request.type,
-            LazyProps(shared.props),
-            request.urn,
-            request.name,
-            shared.options(),
-            shared.provider(),
-            self._get_policy_config(policy.name),
-            _private(self, "stack_tags"),
-        )
-        _run_policy(self, response, policy, args, report_violation)
-    return response
+            if shared is None:
+                shared = _SharedResource(self, request)
+            args = upstream.ResourceValidationArgs(
+                request.type,
+                LazyProps(shared.props),
+                request.urn,
+                request.name,
+                shared.options(),
+                shared.provider(),
+                self._get_policy_config(policy.name),
+                stack_tags,
+            )
+            _run_policy(self, response, policy, args, report_violation)
+        return response
+
+    return analyze
+
+
+analyze = analyze_skipping({})
 
 
 def _stack_resources(self: Any, shared: list[_SharedResource]) -> list[upstream.PolicyResource]:
@@ -300,12 +313,12 @@ def remediate(self: Any, request: Any, _context: Any) -> Any:
     return response
 
 
-def install() -> bool:
-    """Replace upstream's Analyze, AnalyzeStack and Remediate with the versions above when upstream is the pinned code;
-    returns whether it did."""
+def install(resource_types: Mapping[str, frozenset[str]] | None = None) -> bool:
+    """Replace upstream's Analyze, AnalyzeStack and Remediate with the versions above when upstream is the pinned code,
+    Analyze skipping by `resource_types` (see analyze_skipping); returns whether it did."""
     if not upstream_unchanged():
         return False
-    Servicer.Analyze = analyze  # type: ignore[method-assign]
+    Servicer.Analyze = analyze_skipping(resource_types or {})  # type: ignore[method-assign]
     Servicer.AnalyzeStack = analyze_stack  # type: ignore[method-assign]
     Servicer.Remediate = remediate  # type: ignore[method-assign]
     return True
