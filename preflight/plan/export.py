@@ -150,7 +150,12 @@ def _add_references(item: _Exported, by_urn: dict[str, _Exported]) -> None:
     reg = item.registration
     schema = resource_schema(reg.type, item.tf_type) or {}
     for wire_name, urns in sorted(reg.property_dependencies.items()):
-        deps = [by_urn[urn] for urn in urns if urn in by_urn and urn != reg.urn]
+        # The SDK hands over each property's dependencies as a set (their order changes with the hash seed, run to
+        # run); Terraform's references carry no order either, so they are listed by address.
+        deps = sorted(
+            {by_urn[urn].address: by_urn[urn] for urn in urns if urn in by_urn and urn != reg.urn}.values(),
+            key=lambda dep: dep.address,
+        )
         spec = schema.get(wire_name)
         attribute = spec.name if spec else snake_case(wire_name)
         if not deps or attribute not in item.values:

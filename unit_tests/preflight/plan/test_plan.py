@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -490,3 +493,22 @@ def test_dev_stack_export_contains_every_previewed_resource_except_unmapped_type
     missing = [r.urn for r in previewed if r.urn not in export.addresses and r.type not in export.unmapped]
     assert missing == []
     assert export.resource_count + sum(export.unmapped.values()) == len(previewed)
+
+
+def test_two_runs_of_the_dev_stack_export_byte_identical_plans(tmp_path: Path) -> None:
+    # Separate processes with different hash seeds: the SDK's dependency sets iterate differently in each, as they
+    # do between two CI runs.
+    plans = []
+    with dev_stack_environment(tmp_path / "function-builds"):
+        for seed in ("1", "2"):
+            output = tmp_path / f"plan-{seed}.json"
+            subprocess.run(
+                [sys.executable, "-m", "preflight", "plan", "--stack", "dev", "--output", str(output)],
+                cwd=REPO_ROOT,
+                env={**os.environ, "PYTHONHASHSEED": seed},
+                check=True,
+                capture_output=True,
+            )
+            plans.append(output.read_bytes())
+
+    assert plans[0] == plans[1]
