@@ -3,10 +3,8 @@ engine runs independent steps in parallel), then AnalyzeStack with the root stac
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -15,6 +13,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from preflight.engine.wire import EngineResource, engine_urn
 from preflight.program.capture import Capture
+from preflight.program.collector import collector_paused
 
 DEFAULT_WORKERS: Final = 4
 
@@ -75,25 +74,11 @@ def root_stack_resource(capture: Capture) -> EngineResource | None:
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The analysis allocates many short-lived objects next to a large, long-lived capture; the cyclic collector
-    would rescan that capture again and again (time growing faster than the stack), and reference counting frees
-    what the analysis drops anyway."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def analyse_resources(
     analyzer: Analyzer, resources: Sequence[EngineResource], workers: int = DEFAULT_WORKERS
 ) -> list[ResourceAnalysis]:
     """Remediate and Analyze each resource, several in flight (the engine runs independent steps in parallel)."""
-    with _collector_paused(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with collector_paused(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(lambda resource: _analyse_one(analyzer, resource), resources))
 
 
@@ -101,7 +86,7 @@ def analyse_stack(
     analyzer: Analyzer, analysed: Sequence[ResourceAnalysis], stack_root: EngineResource | None = None
 ) -> analyzer_pb2.AnalyzeResponse:
     """AnalyzeStack over every resource (the root stack first), with remediated properties where there were any."""
-    with _collector_paused():
+    with collector_paused():
         members = [stack_root.stack_message()] if stack_root is not None else []
         members += [item.resource.stack_message(item.remediated) for item in analysed]
         return analyzer.analyze_stack(analyzer_pb2.AnalyzeStackRequest(resources=members))

@@ -18,6 +18,7 @@ from pulumi.runtime import mocks
 
 from preflight import _sdk
 from preflight.program.capture import Capture, Registration, SourcePosition
+from preflight.program.collector import collector_paused
 from preflight.program.project import ProjectSpec
 from preflight.world.mocks import AwsLikeMocks
 
@@ -154,7 +155,7 @@ def run_program(
 
     timeout = RUN_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     try:
-        with _program_environment(project):
+        with _program_environment(project), collector_paused():
             _sdk.sync_await(asyncio.wait_for(_sdk.run_in_stack(run_main), timeout))
     except TimeoutError as exc:
         raise ProgramError(

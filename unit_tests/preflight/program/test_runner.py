@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -142,6 +143,7 @@ def test_an_output_made_between_runs_does_not_hang_the_next_run(demo_root: Path)
 
 STUCK_PROGRAM = """
 import asyncio
+import gc
 
 import pulumi
 
@@ -154,3 +156,21 @@ def test_a_run_that_never_finishes_is_a_program_error_not_a_hang(tmp_path: Path)
     root = write_program(tmp_path / "stuck", source=STUCK_PROGRAM, name="stuck")
     with pytest.raises(ProgramError, match=r"did not finish within 2 s"):
         run_program(load_project(root, "dev"), timeout_seconds=2)
+
+
+COLLECTOR_PROGRAM = """
+import gc
+import pulumi
+
+pulumi.export("collector_enabled", gc.isenabled())
+"""
+
+
+def test_the_program_runs_without_the_cyclic_collector_and_gets_it_back_afterwards(tmp_path: Path) -> None:
+    root = write_program(tmp_path / "collector", source=COLLECTOR_PROGRAM, name="collector")
+    assert gc.isenabled()
+
+    capture = run_program(load_project(root, "dev"))
+
+    assert capture.outputs == {"collector_enabled": False}
+    assert gc.isenabled()
