@@ -502,7 +502,7 @@ def test_two_runs_of_the_dev_stack_export_byte_identical_plans(tmp_path: Path) -
     with dev_stack_environment(tmp_path / "function-builds"):
         for seed in ("1", "2"):
             output = tmp_path / f"plan-{seed}.json"
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
                 [sys.executable, "-m", "preflight", "plan", "--stack", "dev", "--output", str(output)],
                 cwd=REPO_ROOT,
                 env={**os.environ, "PYTHONHASHSEED": seed},
