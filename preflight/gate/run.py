@@ -84,6 +84,11 @@ def run_gate(
     report = build_report(
         capture, project=project, pack=pack, info=info, config=config, analysis=analysis, resources=resources
     )
+    reported = time.perf_counter()
     report.warnings += [f"pack log ({log.severity}): {log.message}" for log in engine_logs if log.severity != "debug"]
-    report.timings = {"pack_start": configured - started, "analysis": analysed - configured}
+    report.timings = {
+        "pack_start": configured - started,
+        "analysis": analysed - configured,
+        "report": reported - analysed,
+    }
     return report

@@ -6,6 +6,7 @@ same requests through upstream's methods and the replacements on one servicer an
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -267,3 +268,18 @@ def test_install_leaves_upstream_alone_when_its_code_changed(monkeypatch: pytest
         UPSTREAM_ANALYZE_STACK,
         UPSTREAM_REMEDIATE,
     )
+
+
+def _reports_the_collector(_args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    report_violation(f"collector enabled: {gc.isenabled()}")
+
+
+def test_stack_policies_run_without_the_cyclic_collector_and_it_is_back_afterwards() -> None:
+    policy = StackValidationPolicy("reports-the-collector", "reports gc.isenabled()", _reports_the_collector)
+    servicer = Servicer("shared-request-tests", "0.0.1", [policy], EnforcementLevel.MANDATORY)
+    assert gc.isenabled()
+
+    response = analyze_stack(servicer, _stack_request(), None)
+
+    assert [d.message.splitlines()[-1] for d in response.diagnostics] == ["collector enabled: False"]
+    assert gc.isenabled()
