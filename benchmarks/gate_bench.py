@@ -169,7 +169,8 @@ def program_at_scale() -> float:
             growth = f", time x{seconds / first[1]:.1f} for x{size / first[0]:.1f} resources"
         first = first or (size, seconds)
         print(
-            f"  {count:>2} regions: {size:>5} resources in {seconds:6.2f} s ({1000 * per_resource:.2f} ms per resource{growth})"
+            f"  {count:>2} regions: {size:>5} resources in {seconds:6.2f} s "
+            f"({1000 * per_resource:.2f} ms per resource{growth})"
         )
     return per_resource
 

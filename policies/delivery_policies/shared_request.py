@@ -142,6 +142,24 @@ def _run_policy(servicer: Any, response: Any, policy: Any, args: Any, report_vio
         response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or ""))
 
 
+def _violation_reporter(servicer: Any, response: Any, policy: Any, enforcement_level: Any) -> Any:
+    """Upstream's report_violation for `policy`; a remediating policy's violations are reported as mandatory."""
+    if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
+        enforcement_level = upstream.EnforcementLevel.MANDATORY
+    return servicer._create_report_violation(
+        response, policy.name, policy.description, enforcement_level, policy.severity
+    )
+
+
+def _not_implemented(response: Any, policy: Any, implemented: bool, method: str) -> bool:
+    """Upstream's answer for a policy without the method the request asks for: not applicable, saying so."""
+    if not implemented:
+        response.not_applicable.append(
+            proto.PolicyNotApplicable(policy_name=policy.name, reason=f"Policy does not implement {method}")
+        )
+    return not implemented
+
+
 def analyze_skipping(resource_types: Mapping[str, frozenset[str]]) -> Callable[[Any, Any, Any], Any]:
     """`_PolicyAnalyzerServicer.Analyze` with the resource deserialised once for all policies, not calling a policy
     whose declared resource types (`resource_types`, by policy name) exclude the request's type: policy_spec's
@@ -158,19 +176,12 @@ def analyze_skipping(resource_types: Mapping[str, frozenset[str]]) -> Callable[[
                 policy, upstream.ResourceValidationPolicy
             ):
                 continue
-            if not policy.has_validation():
-                response.not_applicable.append(
-                    proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
-                )
+            if _not_implemented(response, policy, policy.has_validation(), "validate"):
                 continue
             types = resource_types.get(policy.name)
             if types is not None and request.type not in types:
                 continue
-            if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
-                enforcement_level = upstream.EnforcementLevel.MANDATORY
-            report_violation = self._create_report_violation(
-                response, policy.name, policy.description, enforcement_level, policy.severity
-            )
+            report_violation = _violation_reporter(self, response, policy, enforcement_level)
             if shared is None:
                 shared = _SharedResource(self, request)
             args = upstream.ResourceValidationArgs(
@@ -236,11 +247,7 @@ def _analyze_stack(self: Any, request: Any) -> Any:
             policy, upstream.StackValidationPolicy
         ):
             continue
-        if enforcement_level == upstream.EnforcementLevel.REMEDIATE:
-            enforcement_level = upstream.EnforcementLevel.MANDATORY
-        report_violation = self._create_report_violation(
-            response, policy.name, policy.description, enforcement_level, policy.severity
-        )
+        report_violation = _violation_reporter(self, response, policy, enforcement_level)
         if shared is None:
             shared = [_SharedResource(self, r) for r in request.resources]
         args = upstream.StackValidationArgs(
@@ -280,10 +287,7 @@ def remediate(self: Any, request: Any, _context: Any) -> Any:
             policy, upstream.ResourceValidationPolicy
         ):
             continue
-        if not policy.has_remediation():
-            response.not_applicable.append(
-                proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement remediate")
-            )
+        if _not_implemented(response, policy, policy.has_remediation(), "remediate"):
             continue
         if opts is None:
             # Upstream's order: the request is unmarshalled once, before the first remediation, and a remediation's
