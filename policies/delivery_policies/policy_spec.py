@@ -16,6 +16,7 @@ config schema) plus one check function. The check never talks to pulumi_policy d
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -148,6 +149,16 @@ class Evaluation:
 ResourceCheck = Callable[[ResourceView, Evaluation], None]
 StackCheck = Callable[[list[ResourceView], Evaluation], None]
 
+# Where each policy's reference section lives: the generated docs/policies.md, relative to the repository root unless
+# DELIVERY_POLICIES_REFERENCE_URL names another base (a rendered copy of the page, e.g. on the code host).
+REFERENCE_PAGE_ENV: Final = "DELIVERY_POLICIES_REFERENCE_URL"
+DEFAULT_REFERENCE_PAGE: Final = "docs/policies.md"
+
+
+def reference_url(name: str) -> str:
+    """The policy's section of the reference page (its heading's anchor)."""
+    return f"{os.environ.get(REFERENCE_PAGE_ENV) or DEFAULT_REFERENCE_PAGE}#{name}"
+
 
 Category = Literal["security", "observability", "resilience", "hygiene", "convention"]
 
@@ -261,6 +272,7 @@ def build_policy(spec: PolicySpec, exemptions: Exemptions) -> Policy:
         "severity": spec.severity,
         "tags": spec.tags,
         "remediation_steps": spec.remediation,
+        "url": reference_url(spec.name),
     }
 
     if spec.scope == "resource":

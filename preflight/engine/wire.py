@@ -53,6 +53,7 @@ class EngineResource:
     source_position: SourcePosition | None
     provider: EngineResource | None = None
     synthesized: bool = False
+    stack_trace: tuple[SourcePosition, ...] = ()
     _input_struct: struct_pb2.Struct | None = field(default=None, repr=False)
 
     @property
@@ -118,6 +119,7 @@ def _engine_resource(registration: Registration) -> EngineResource:
             key: [engine_urn(urn) for urn in urns] for key, urns in registration.property_dependencies.items()
         },
         source_position=registration.source_position,
+        stack_trace=registration.stack_trace,
     )
 
 

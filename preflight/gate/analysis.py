@@ -3,7 +3,7 @@ engine runs independent steps in parallel), then AnalyzeStack with the root stac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -26,6 +26,25 @@ class Analyzer(Protocol):
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse: ...
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse: ...
+
+
+@dataclass
+class CountingAnalyzer:
+    """An Analyzer that calls `on_analysed` after each Analyze (progress), passing every call through."""
+
+    analyzer: Analyzer
+    on_analysed: Callable[[], None]
+
+    def remediate(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse:
+        return self.analyzer.remediate(request)
+
+    def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse:
+        response = self.analyzer.analyze(request)
+        self.on_analysed()
+        return response
+
+    def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:
+        return self.analyzer.analyze_stack(request)
 
 
 @dataclass

@@ -19,10 +19,16 @@ from typing import Any
 
 from preflight.engine.pack_process import PackError, load_pack_spec
 from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from preflight.gate.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from preflight.gate.explain import UnknownPolicyError, explain
 from preflight.gate.policy_config import PolicyConfigError, load_policy_config
-from preflight.gate.report import RENDERERS
+from preflight.gate.renderers import RENDERERS
+from preflight.gate.report import GateReport
 from preflight.gate.run import launched_pack, run_gate
+from preflight.gate.violations import repository_root
 from preflight.program.arguments import add_program_arguments, load_and_run
+from preflight.program.capture import Capture
+from preflight.program.progress import Progress, add_progress_arguments
 from preflight.program.project import load_project
 
 
@@ -45,29 +51,49 @@ def _terminate_as_exit() -> Iterator[None]:
 
 def _gate(args: argparse.Namespace) -> int:
     project = load_project(args.program, args.stack)
+    progress = Progress.for_stderr(quiet=args.quiet, verbose=args.verbose)
     try:
         pack = load_pack_spec(args.pack)
         user_config = load_policy_config(args.config) if args.config else {}
-    except (PackError, PolicyConfigError) as exc:
+        known = load_baseline(Path(args.baseline)) if args.baseline else None
+    except (PackError, PolicyConfigError, BaselineError) as exc:
         print(f"preflight gate: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
         # The pack starts while the program runs, as the CLI loads its analyzers before running the program.
         with _terminate_as_exit(), launched_pack(project, pack, args.preview) as launched:
-            capture = load_and_run(args, preview=args.preview)
-            report = run_gate(capture, project, pack, user_config, launched=launched)
+            if args.explain:
+                # The pack describes its policies without a program: ask it over an empty stack.
+                capture = Capture(project.name, project.stack, args.preview, resources=[], outputs={})
+            else:
+                with progress.phase("program run", "resources registered") as running:
+                    capture = load_and_run(args, preview=args.preview, on_register=running.advance)
+            report = run_gate(capture, project, pack, user_config, launched=launched, progress=progress)
     except (PackError, PolicyConfigError) as exc:
         print(f"preflight gate: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.explain:
+        try:
+            print(explain(report, args.explain, repository_root(project.root)))
+        except UnknownPolicyError as exc:
+            print(f"preflight gate: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
+    return _report(args, report, known)
+
+
+def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, str, str]] | None) -> int:
+    if known is not None:
+        apply_baseline(report, known, args.baseline)
+    if args.write_baseline:
+        written = write_baseline(report, Path(args.write_baseline))
+        print(f"preflight gate: baseline of {written} findings written to {args.write_baseline}", file=sys.stderr)
     rendered = RENDERERS[args.format](report)
     if args.output:
         output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(rendered + "\n", encoding="utf-8")
-        print(
-            f"preflight gate: {report.mandatory} mandatory, {report.advisory} advisory, {report.exempted} exempted; "
-            f"{args.format} report written to {output}"
-        )
+        print(f"preflight gate: {report.counts_line()}; {args.format} report written to {output}")
     else:
         print(rendered)
     for warning in report.warnings:
@@ -87,4 +113,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--preview", action="store_true", help="analyse with unknown values, as `pulumi preview`")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table")
     parser.add_argument("--output", help="write the report to this file instead of stdout")
+    parser.add_argument(
+        "--baseline", help="baseline JSON file: findings it holds are reported as baseline and do not fail the gate"
+    )
+    parser.add_argument("--write-baseline", help="write this run's findings to this file as a baseline")
+    parser.add_argument("--explain", metavar="POLICY", help="print a policy's remediation, example and reference")
+    add_progress_arguments(parser)
     parser.set_defaults(func=_gate)

@@ -1,23 +1,19 @@
-"""The gate's findings and their three renderings: a table for people, JSON for tools, SARIF 2.1.0 for code scanning."""
+"""The gate's findings and the report that gathers them, rendered as a table for people and JSON for tools (SARIF
+and Markdown live beside it)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_VERSION: Final = "2.1.0"
-# GitHub code scanning ranks security results by this number (0-10).
-SECURITY_SEVERITY: Final = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "": "5.0"}
-SARIF_LEVELS: Final = {"mandatory": "error", "advisory": "warning"}
+STATUSES = ("mandatory", "advisory", "baseline", "exempted")
 
 
 @dataclass(frozen=True)
 class Location:
-    """Where a resource is constructed: a path relative to the repository root, and a line."""
+    """A place in the program: a path relative to the repository root, and a line."""
 
     path: str
     line: int
@@ -25,9 +21,15 @@ class Location:
     def as_json(self) -> dict[str, Any]:
         return {"uri": self.path, "line": self.line}
 
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
 
 @dataclass(frozen=True)
 class Violation:
+    """One finding. `location` is the line that constructs the resource; `call_chain` the program's own frames that
+    led there, innermost (that constructor line) first."""
+
     policy: str
     enforcement_level: str
     severity: str
@@ -38,23 +40,64 @@ class Violation:
     location: Location | None
     finding: str = ""
     exemption_reason: str | None = None
+    call_chain: tuple[Location, ...] = ()
+    in_baseline: bool = False
 
     @property
     def exempted(self) -> bool:
         return self.exemption_reason is not None
 
-    def as_json(self) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        """exempted, baseline (known before, does not fail the gate), else the enforcement level."""
+        if self.exempted:
+            return "exempted"
+        return "baseline" if self.in_baseline else self.enforcement_level
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies a finding across runs (a baseline matches on it): never the line, which moves."""
+        return (self.policy, self.urn, self.finding)
+
+    @property
+    def callers(self) -> tuple[Location, ...]:
+        """The program frames above the constructor line, nearest first."""
+        if self.location is None:
+            return ()
+        return tuple(frame for frame in self.call_chain if frame != self.location)
+
+    @property
+    def review_location(self) -> Location | None:
+        """The line a reviewer would change: the call that enters the file constructing the resource (a shared
+        helper's caller passes the values the helper uses), else the constructor line."""
+        if self.location is None:
+            return None
+        return next((frame for frame in self.callers if frame.path != self.location.path), self.location)
+
+    def where(self) -> str:
+        if self.location is None:
+            return "-"
+        callers = self.callers
+        if not callers:
+            return str(self.location)
+        return f"{self.location} (called from {', '.join(str(frame) for frame in callers)})"
+
+    def as_json(self, rule: PolicyRule | None = None) -> dict[str, Any]:
         return {
             "policy": self.policy,
             "enforcementLevel": self.enforcement_level,
+            "status": self.status,
             "severity": self.severity,
             "resourceType": self.resource_type,
             "resourceName": self.resource_name,
             "urn": self.urn,
             "message": self.message,
             "sourcePosition": self.location.as_json() if self.location else None,
+            "callChain": [frame.as_json() for frame in self.call_chain],
             "finding": self.finding,
             "exemption": {"reason": self.exemption_reason} if self.exempted else None,
+            "remediation": rule.remediation if rule else "",
+            "reference": rule.url if rule else "",
         }
 
 
@@ -84,11 +127,12 @@ class GateReport:
     stack_file: str = "Pulumi.yaml"
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Baseline entries (policy, urn, finding) no run finding matched any more: the baseline can drop them.
+    vanished: list[tuple[str, str, str]] = field(default_factory=list)
+    baseline_file: str = ""
 
-    def count(self, level: str) -> int:
-        return sum(
-            1 for violation in self.violations if not violation.exempted and violation.enforcement_level == level
-        )
+    def count(self, status: str) -> int:
+        return sum(1 for violation in self.violations if violation.status == status)
 
     @property
     def mandatory(self) -> int:
@@ -100,39 +144,47 @@ class GateReport:
 
     @property
     def exempted(self) -> int:
-        return sum(1 for violation in self.violations if violation.exempted)
+        return self.count("exempted")
+
+    @property
+    def baselined(self) -> int:
+        return self.count("baseline")
 
     @property
     def mode(self) -> str:
         return "preview (unknown values)" if self.preview else "up (known values)"
 
+    def rule(self, name: str) -> PolicyRule | None:
+        return next((rule for rule in self.rules if rule.name == name), None)
+
+    def counts_line(self) -> str:
+        text = f"{self.mandatory} mandatory, {self.advisory} advisory, {self.exempted} exempted"
+        return text + (f", {self.baselined} baseline" if self.baseline_file else "")
+
 
 def render_json(report: GateReport) -> str:
+    rules = {rule.name: rule for rule in report.rules}
+    summary: dict[str, Any] = {
+        "resources": report.resources,
+        "mandatory": report.mandatory,
+        "advisory": report.advisory,
+        "exempted": report.exempted,
+    }
+    if report.baseline_file:
+        summary["baseline"] = report.baselined
+        summary["baselineFile"] = report.baseline_file
+        summary["vanished"] = [{"policy": p, "urn": u, "finding": f} for p, u, f in report.vanished]
     document = {
-        "summary": {
-            "resources": report.resources,
-            "mandatory": report.mandatory,
-            "advisory": report.advisory,
-            "exempted": report.exempted,
-        },
-        "violations": [violation.as_json() for violation in report.violations],
+        "summary": summary,
+        "violations": [violation.as_json(rules.get(violation.policy)) for violation in report.violations],
     }
     return json.dumps(document, indent=2, sort_keys=True)
-
-
-def _where(violation: Violation) -> str:
-    return f"{violation.location.path}:{violation.location.line}" if violation.location else "-"
-
-
-def _status(violation: Violation) -> str:
-    return "exempted" if violation.exempted else violation.enforcement_level
 
 
 def render_table(report: GateReport) -> str:
     lines = [
         f"policy gate: {report.project}/{report.stack}, {report.mode}, pack {report.pack_name} {report.pack_version}",
-        f"{len(report.rules)} policies, {report.resources} resources analysed: {report.mandatory} mandatory, "
-        f"{report.advisory} advisory, {report.exempted} exempted",
+        f"{len(report.rules)} policies, {report.resources} resources analysed: {report.counts_line()}",
     ]
     lines += [f"warning: {warning}" for warning in report.warnings]
     by_policy: dict[str, list[Violation]] = defaultdict(list)
@@ -142,101 +194,27 @@ def render_table(report: GateReport) -> str:
     for policy in sorted(by_policy):
         found = by_policy[policy]
         rule = rules.get(policy)
-        statuses = [_status(violation) for violation in found]
-        counts = ", ".join(f"{statuses.count(kind)} {kind}" for kind in ("mandatory", "advisory", "exempted"))
+        statuses = [violation.status for violation in found]
+        kinds = [kind for kind in STATUSES if kind != "baseline" or kind in statuses]
+        counts = ", ".join(f"{statuses.count(kind)} {kind}" for kind in kinds)
         severity = rule.severity if rule and rule.severity else "-"
         lines += ["", f"{policy}  [{severity}]  {counts}"]
         for violation in found:
-            status = _status(violation)
             lines.append(
-                f"  {status:<10} {violation.resource_type or '(stack)'}  {violation.resource_name}  {_where(violation)}"
+                f"  {violation.status:<10} {violation.resource_type or '(stack)'}  {violation.resource_name}  "
+                f"{violation.where()}"
             )
             finding = f" [finding: {violation.finding}]" if violation.finding else ""
             lines.append(f"             {violation.message}{finding}")
             if violation.exempted:
                 lines.append(f"             exemption: {violation.exemption_reason}")
+            elif rule and rule.remediation:
+                lines.append(f"             fix: {rule.remediation}")
+        if rule and rule.url:
+            lines.append(f"  reference: {rule.url} (python -m preflight gate --explain {policy})")
+    if report.vanished:
+        lines += ["", f"{len(report.vanished)} baseline findings no longer found (the baseline can drop them):"]
+        lines += [f"  {policy}  {urn}  [finding: {finding}]" for policy, urn, finding in report.vanished]
     verdict = "FAIL" if report.mandatory else "PASS"
     lines += ["", f"result: {verdict} ({report.mandatory} mandatory violations)"]
     return "\n".join(lines)
-
-
-def _fingerprint(violation: Violation) -> str:
-    return hashlib.sha256(f"{violation.policy}|{violation.urn}|{violation.finding}".encode()).hexdigest()
-
-
-def _sarif_rule(rule: PolicyRule) -> dict[str, Any]:
-    help_text = f"{rule.description}\n\nRemediation: {rule.remediation}" if rule.remediation else rule.description
-    document: dict[str, Any] = {
-        "id": rule.name,
-        "name": "".join(part.capitalize() for part in rule.name.split("-")),
-        "shortDescription": {"text": rule.description},
-        "fullDescription": {"text": rule.description},
-        "help": {"text": help_text, "markdown": help_text.replace("\n\nRemediation:", "\n\n**Remediation:**")},
-        "defaultConfiguration": {"level": SARIF_LEVELS.get(rule.enforcement_level, "note")},
-        "properties": {
-            "tags": ["security", *rule.tags],
-            "security-severity": SECURITY_SEVERITY.get(rule.severity, SECURITY_SEVERITY[""]),
-            "severity": rule.severity,
-            "enforcementLevel": rule.enforcement_level,
-        },
-    }
-    if rule.url:
-        document["helpUri"] = rule.url
-    return document
-
-
-def render_sarif(report: GateReport) -> str:
-    rules = sorted(report.rules, key=lambda rule: rule.name)
-    index = {rule.name: position for position, rule in enumerate(rules)}
-    results = []
-    for violation in report.violations:
-        location = violation.location or Location(report.stack_file, 1)
-        result: dict[str, Any] = {
-            "ruleId": violation.policy,
-            "level": SARIF_LEVELS.get(violation.enforcement_level, "note"),
-            "message": {"text": f"{violation.resource_type} {violation.resource_name}: {violation.message}".strip()},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": location.path, "uriBaseId": "SRCROOT"},
-                        "region": {"startLine": location.line},
-                    },
-                    "logicalLocations": [
-                        {"name": violation.resource_name, "fullyQualifiedName": violation.urn, "kind": "resource"}
-                    ],
-                }
-            ],
-            "partialFingerprints": {"preflightGate/v1": _fingerprint(violation)},
-            "properties": {"urn": violation.urn, "finding": violation.finding, "severity": violation.severity},
-        }
-        if violation.policy in index:
-            result["ruleIndex"] = index[violation.policy]
-        if violation.exempted:
-            result["suppressions"] = [
-                {"kind": "external", "status": "accepted", "justification": violation.exemption_reason}
-            ]
-        results.append(result)
-    document = {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": report.pack_name,
-                        "version": report.pack_version,
-                        "semanticVersion": report.pack_version,
-                        "informationUri": "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/",
-                        "rules": [_sarif_rule(rule) for rule in rules],
-                    }
-                },
-                "automationDetails": {"id": f"preflight-gate/{report.project}/{report.stack}/"},
-                "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The repository root."}}},
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(document, indent=2)
-
-
-RENDERERS: Final = {"table": render_table, "json": render_json, "sarif": render_sarif}

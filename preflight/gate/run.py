@@ -13,11 +13,12 @@ from preflight.engine.analyzer_client import AnalyzerClient
 from preflight.engine.engine_service import EngineServer
 from preflight.engine.pack_process import ORGANIZATION, PackProcess, PackSpec
 from preflight.engine.wire import engine_resources
-from preflight.gate.analysis import DEFAULT_WORKERS, analyse, root_stack_resource
+from preflight.gate.analysis import DEFAULT_WORKERS, CountingAnalyzer, analyse, root_stack_resource
 from preflight.gate.policy_config import PolicyConfigEntry, reconcile
 from preflight.gate.report import GateReport
 from preflight.gate.violations import build_report
 from preflight.program.capture import Capture
+from preflight.program.progress import Progress, silent
 from preflight.program.project import ProjectSpec
 
 
@@ -52,33 +53,38 @@ def run_gate(
     *,
     workers: int = DEFAULT_WORKERS,
     launched: tuple[EngineServer, PackProcess] | None = None,
+    progress: Progress | None = None,
 ) -> GateReport:
     """Configure the pack as the engine does (launching it unless `launched`), analyse the resources, and report."""
     if launched is None:
         with launched_pack(project, pack, capture.preview) as fresh:
-            return run_gate(capture, project, pack, user_config, workers=workers, launched=fresh)
+            return run_gate(capture, project, pack, user_config, workers=workers, launched=fresh, progress=progress)
+    progress = progress or silent()
     engine, process = launched
     resources = engine_resources(capture, project.config)
     stack_root = root_stack_resource(capture)
     engine.servicer.root_urn = stack_root.urn if stack_root else ""
     started = time.perf_counter()
     with AnalyzerClient(process.wait_for_port(), process) as client:
-        client.handshake(engine.address, pack.directory)
-        client.configure_stack(
-            analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=project.stack,
-                project=project.name,
-                organization=ORGANIZATION,
-                dry_run=capture.preview,
-                config=project.config,
-                tags={"pulumi:project": project.name, "pulumi:runtime": "python"},
+        with progress.phase("pack start", "policies") as start:
+            client.handshake(engine.address, pack.directory)
+            client.configure_stack(
+                analyzer_pb2.AnalyzerStackConfigureRequest(
+                    stack=project.stack,
+                    project=project.name,
+                    organization=ORGANIZATION,
+                    dry_run=capture.preview,
+                    config=project.config,
+                    tags={"pulumi:project": project.name, "pulumi:runtime": "python"},
+                )
             )
-        )
-        info = client.analyzer_info()
-        config = reconcile(info, user_config or {})
-        client.configure(config.request())
+            info = client.analyzer_info()
+            config = reconcile(info, user_config or {})
+            client.configure(config.request())
+            start.advance(len(info.policies))
         configured = time.perf_counter()
-        analysis = analyse(client, resources, stack_root, workers)
+        with progress.phase("analysis", "resources analysed", total=len(resources)) as analysing:
+            analysis = analyse(CountingAnalyzer(client, analysing.advance), resources, stack_root, workers)
         analysed = time.perf_counter()
         engine_logs = engine.logs
     report = build_report(

@@ -16,7 +16,7 @@ from preflight.gate.analysis import Analysis
 from preflight.gate.pack_contract import exempted_entries, is_exemption_report, split_finding
 from preflight.gate.policy_config import ReconciledConfig, level_name
 from preflight.gate.report import GateReport, Location, PolicyRule, Violation
-from preflight.program.capture import Capture
+from preflight.program.capture import Capture, SourcePosition
 from preflight.program.project import ProjectSpec
 
 _THIRD_PARTY_DIRS: Final = frozenset({"site-packages", "dist-packages", ".venv", "venv", ".nox"})
@@ -30,24 +30,62 @@ def repository_root(start: Path) -> Path:
     return start
 
 
+# preflight's own frames (the runner that runs the program) sit in the repository too but are not the program's.
+_PREFLIGHT_DIR: Final = Path(__file__).resolve().parents[1]
+
+
+def _program_location(position: SourcePosition, repo_root: Path) -> Location | None:
+    """The position as a repository-relative Location, None for library code, preflight, or files elsewhere."""
+    file = Path(position.path)
+    if _THIRD_PARTY_DIRS & set(file.parts):
+        return None
+    resolved = file.resolve()
+    if resolved.is_relative_to(_PREFLIGHT_DIR) or not resolved.is_relative_to(repo_root):
+        return None
+    return Location(resolved.relative_to(repo_root).as_posix(), position.line)
+
+
+def _located(
+    resource: EngineResource | None, by_urn: dict[str, EngineResource], repo_root: Path
+) -> EngineResource | None:
+    """The resource itself when the program constructed it, else its nearest ancestor the program constructed (a
+    provider's or third-party component's children are reported where the program made the component)."""
+    seen: set[str] = set()
+    while resource is not None and resource.urn not in seen:
+        seen.add(resource.urn)
+        if resource.source_position is not None and _program_location(resource.source_position, repo_root):
+            return resource
+        resource = by_urn.get(resource.parent)
+    return None
+
+
 def source_location(
     resource: EngineResource | None, by_urn: dict[str, EngineResource], repo_root: Path
 ) -> Location | None:
     """Where the resource is constructed in the repository: its own source position, or its nearest ancestor's when
     it was constructed in library code (a provider, a third-party component)."""
-    seen: set[str] = set()
-    while resource is not None and resource.urn not in seen:
-        seen.add(resource.urn)
-        position = resource.source_position
-        if position is not None:
-            file = Path(position.path)
-            if not _THIRD_PARTY_DIRS & set(file.parts):
-                try:
-                    return Location(file.resolve().relative_to(repo_root).as_posix(), position.line)
-                except ValueError:
-                    pass
-        resource = by_urn.get(resource.parent)
-    return None
+    located = _located(resource, by_urn, repo_root)
+    if located is None or located.source_position is None:
+        return None
+    return _program_location(located.source_position, repo_root)
+
+
+def call_chain(
+    resource: EngineResource | None, by_urn: dict[str, EngineResource], repo_root: Path
+) -> tuple[Location, ...]:
+    """The program's own frames that led to the resource's constructor (or its located ancestor's), innermost
+    first: the constructor line, then each caller out to the program's entry point. The chain ends at the first frame
+    that is not the program's (the runner that ran it, or library code calling back into the program)."""
+    located = _located(resource, by_urn, repo_root)
+    if located is None:
+        return ()
+    chain = []
+    for position in located.stack_trace:
+        frame = _program_location(position, repo_root)
+        if frame is None:
+            break
+        chain.append(frame)
+    return tuple(chain)
 
 
 def _severity_name(severity: int) -> str:
@@ -79,6 +117,7 @@ class _ReportContext:
             urn=urn,
             message=message,
             location=source_location(resource, self.by_urn, self.repo_root),
+            call_chain=call_chain(resource, self.by_urn, self.repo_root),
             **extra,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from preflight.program.capture import Capture
 from preflight.program.project import load_project
@@ -14,7 +15,7 @@ def add_program_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default="dev", help="stack name; its Pulumi.<stack>.yaml supplies config")
 
 
-def load_and_run(args: argparse.Namespace, preview: bool) -> Capture:
+def load_and_run(args: argparse.Namespace, preview: bool, on_register: Callable[[], None] | None = None) -> Capture:
     """Shared by every command: load the project named by --program/--stack and run it once."""
     project = load_project(args.program, args.stack)
-    return run_program(project, preview=preview)
+    return run_program(project, preview=preview, on_register=on_register)

@@ -58,6 +58,8 @@ class Registration:
     source_position: SourcePosition | None
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The request's stackTrace: every frame from the constructor call outwards (SDK and runner frames included).
+    stack_trace: tuple[SourcePosition, ...] = ()
 
     @property
     def is_provider(self) -> bool:

@@ -8,7 +8,7 @@ import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pulumi
@@ -41,8 +41,9 @@ def _struct_to_dict(message: Any) -> dict[str, Any]:
 class RecordingMonitor(_sdk.MockMonitor):
     """The SDK's mock monitor, keeping each raw RegisterResourceRequest as the engine would receive it."""
 
-    def __init__(self, mock_impl: mocks.Mocks) -> None:
+    def __init__(self, mock_impl: mocks.Mocks, on_register: Callable[[], None] | None = None) -> None:
         super().__init__(mock_impl)
+        self.on_register = on_register
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
@@ -72,6 +73,11 @@ class RecordingMonitor(_sdk.MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             dependencies=list(request.dependencies),
             source_position=position,
+            stack_trace=tuple(
+                SourcePosition(frame.pc.uri, frame.pc.line, frame.pc.column)
+                for frame in request.stackTrace.frames
+                if frame.HasField("pc")
+            ),
             id=response.id,
             outputs=_struct_to_dict(response.object) if request.custom else {},
         )
@@ -79,6 +85,8 @@ class RecordingMonitor(_sdk.MockMonitor):
             if any(r.urn == record.urn for r in self.registrations):
                 self.duplicates.append(record.urn)
             self.registrations.append(record)
+        if self.on_register is not None:
+            self.on_register()
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -131,14 +139,17 @@ def run_program(
     mock_impl: mocks.Mocks | None = None,
     extra_config: dict[str, str] | None = None,
     timeout_seconds: float | None = None,
+    *,
+    on_register: Callable[[], None] | None = None,
 ) -> Capture:
     """Run `project`'s program once under mocks and return what it registered.
 
     preview=True answers every computed output as unknown (what `pulumi preview` sees); preview=False answers with
-    realistic known values (what `pulumi up` sees). Raises ProgramError when the program fails.
+    realistic known values (what `pulumi up` sees). `on_register` is called once per registered resource (progress).
+    Raises ProgramError when the program fails.
     """
     impl = mock_impl if mock_impl is not None else AwsLikeMocks(preview=preview)
-    monitor = RecordingMonitor(impl)
+    monitor = RecordingMonitor(impl, on_register)
     # The SDK keeps a process-global loop; a previous asyncio.run() may have closed it.
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)

@@ -72,9 +72,12 @@ def test_json_has_the_summary_and_one_record_per_violation(capsys: pytest.Captur
     assert code == cli.EXIT_FINDINGS
     assert report["summary"] == {"resources": 3, "mandatory": 1, "advisory": 0, "exempted": 0}
     [violation] = report["violations"]
+    constructor = line_of(PROGRAMS / "thirty_day_retention", "aws.cloudwatch.LogGroup(")
+    assert violation.pop("remediation").startswith("Set retention_in_days to the stack's standard retention")
     assert violation == {
         "policy": "log-group-retention-standard",
         "enforcementLevel": "mandatory",
+        "status": "mandatory",
         "severity": "low",
         "resourceType": "aws:cloudwatch/logGroup:LogGroup",
         "resourceName": "function-logs",
@@ -82,10 +85,12 @@ def test_json_has_the_summary_and_one_record_per_violation(capsys: pytest.Captur
         "message": "retentionInDays is 30, not the standard 7",
         "sourcePosition": {
             "uri": "unit_tests/policies/programs/thirty_day_retention/__main__.py",
-            "line": line_of(PROGRAMS / "thirty_day_retention", "aws.cloudwatch.LogGroup("),
+            "line": constructor,
         },
+        "callChain": [{"uri": "unit_tests/policies/programs/thirty_day_retention/__main__.py", "line": constructor}],
         "finding": "retention:30",
         "exemption": None,
+        "reference": "docs/policies.md#log-group-retention-standard",
     }
 
 
