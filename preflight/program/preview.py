@@ -10,13 +10,15 @@ from typing import Any
 from preflight.exit_codes import EXIT_OK
 from preflight.program.arguments import add_program_arguments, load_and_run
 from preflight.program.capture import Capture
+from preflight.program.progress import Progress, add_progress_arguments
 
 
 def _region_of(capture: Capture, resource: Any) -> str:
     return capture.region_of(resource) or ("-" if resource.provider else "default-provider")
 
 
-def render_preview_table(capture: Capture) -> str:
+def render_preview_table(capture: Capture, verbose: bool = False) -> str:
+    """Counts per region and type; every resource too when `verbose` (a stack lists hundreds)."""
     mode = "preview" if capture.preview else "up"
     lines = [f"{capture.project}/{capture.stack}: {len(capture.resources)} resources ({mode} mode)"]
     per_region: Counter[tuple[str, str]] = Counter(
@@ -27,10 +29,12 @@ def render_preview_table(capture: Capture) -> str:
     for (region, type_), count in sorted(per_region.items()):
         lines.append(f"{region:<16} {count:>5}  {type_}")
     lines.append("")
-    lines.append("resources:")
-    for r in capture.resources:
-        lines.append(f"  + {r.type:<55} {r.name}")
-    lines.append("")
+    if verbose:
+        lines.append("resources:")
+        lines += [f"  + {r.type:<55} {r.name}" for r in capture.resources]
+        lines.append("")
+    else:
+        lines += ["(every resource: --verbose; every input: --format json)", ""]
     lines.append(f"outputs: {', '.join(sorted(capture.outputs)) or '(none)'}")
     return "\n".join(lines)
 
@@ -56,11 +60,13 @@ def preview_json(capture: Capture) -> dict[str, Any]:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    capture = load_and_run(args, preview=not args.up)
+    progress = Progress.for_stderr(quiet=args.quiet, verbose=args.verbose)
+    with progress.phase("program run", "resources registered") as running:
+        capture = load_and_run(args, preview=not args.up, on_register=running.advance)
     if args.format == "json":
         print(json.dumps(preview_json(capture), indent=2, sort_keys=True))
     else:
-        print(render_preview_table(capture))
+        print(render_preview_table(capture, verbose=args.verbose))
     return EXIT_OK
 
 
@@ -72,4 +78,5 @@ def register(subparsers: Any) -> None:
     preview.add_argument(
         "--up", action="store_true", help="answer with known values (as `pulumi up`) instead of unknowns"
     )
+    add_progress_arguments(preview)
     preview.set_defaults(func=_preview)

@@ -46,6 +46,8 @@ class Phase:
         """Count `count` more items (callable from several threads)."""
         with self._lock:
             self.done += count
+            if not self.progress.live:
+                return
             now = self.progress.clock()
             if now - self._last_drawn >= REDRAW_INTERVAL:
                 self._last_drawn = now

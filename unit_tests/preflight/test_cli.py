@@ -26,8 +26,18 @@ def test_preview_table_counts_per_region_and_type(demo_root: Path, capsys: pytes
     out = capsys.readouterr().out
     assert out.startswith("demo/dev: 7 resources (preview mode)")
     assert "eu-west-1            1  aws:sqs/queue:Queue" in out
-    assert "+ demo:index:Box" in out
+    assert "+ demo:index:Box" not in out
+    assert "(every resource: --verbose; every input: --format json)" in out
     assert "outputs: greeting, queue_url" in out
+
+
+def test_preview_verbose_lists_every_resource(demo_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["preview", "--program", str(demo_root), "--verbose"]) == cli.EXIT_OK
+    captured = capsys.readouterr()
+    assert "+ demo:index:Box" in captured.out
+    assert "--verbose" not in captured.out
+    # Not a terminal: --verbose still gives the phase's timing line, on stderr only.
+    assert captured.err.startswith("program run: 7 resources registered in ")
 
 
 def test_preview_json_under_up(demo_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
