@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from preflight import cli
-from unit_tests.preflight.gate.test_gate import PACK, REPO_ROOT, run_gate
+from unit_tests.preflight.gate.test_gate import REPO_ROOT, run_gate
 
 PROGRAM = REPO_ROOT / "unit_tests" / "preflight" / "programs" / "helper_built_log_groups"
 PROGRAM_PATH = PROGRAM.relative_to(REPO_ROOT).as_posix()
@@ -140,7 +140,7 @@ def test_the_markdown_summary_counts_by_policy_and_lists_the_fix(capsys: pytest.
     assert f"| `{RETENTION}` | low | 1 | 0 | 0 | 0 |" in out
     assert "### Top findings (1 of 1)" in out
     assert f"- **mandatory** `{RETENTION}` aws:cloudwatch/logGroup:LogGroup `worker-logs` at `{CONSTRUCTOR}" in out
-    assert f"  - fix: Set retention_in_days to the stack's standard retention" in out
+    assert "  - fix: Set retention_in_days to the stack's standard retention" in out
 
 
 def test_the_markdown_summary_separates_new_from_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

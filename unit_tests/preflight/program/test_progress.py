@@ -74,7 +74,9 @@ def _run_with_terminal_stderr(command: list[str]) -> tuple[str, str]:
     """Run `command` with stderr on a pseudo-terminal and stdout on a pipe; both outputs."""
     controller, terminal = pty.openpty()
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, env=_environment(), cwd=REPO_ROOT)
+        process = subprocess.Popen(  # noqa: S603 - the interpreter running the tests, fixed arguments
+            command, stdout=subprocess.PIPE, stderr=terminal, env=_environment(), cwd=REPO_ROOT
+        )
         os.close(terminal)
         chunks = []
         while True:
@@ -101,7 +103,7 @@ def test_progress_shows_on_a_terminal_and_leaves_stdout_unchanged(demo_root: Pat
     stdout, terminal = _run_with_terminal_stderr(_preview_command(demo_root))
     assert "program run: 7 resources registered in " in terminal
     assert "\x1b[K" in terminal
-    piped = subprocess.run(
+    piped = subprocess.run(  # noqa: S603 - the interpreter running the tests, fixed arguments
         _preview_command(demo_root), capture_output=True, text=True, env=_environment(), cwd=REPO_ROOT, check=True
     )
     assert piped.stdout == stdout

@@ -1,9 +1,8 @@
 """The stack module a reviewer edits: it passes each log group's retention to the shared helper."""
 
+import helper_built_logs
 import pulumi
 import pulumi_aws as aws
-
-import helper_built_logs
 
 TAGS = dict.fromkeys(("Project", "Environment", "Owner", "CostCenter", "ManagedBy", "Stack"), "x")
 
