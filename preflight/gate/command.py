@@ -24,6 +24,7 @@ from preflight.gate.explain import UnknownPolicyError, explain
 from preflight.gate.policy_config import PolicyConfigError, load_policy_config
 from preflight.gate.renderers import RENDERERS
 from preflight.gate.report import GateReport
+from preflight.gate.report_markdown import render_markdown
 from preflight.gate.run import launched_pack, run_gate
 from preflight.gate.violations import repository_root
 from preflight.program.arguments import add_program_arguments, load_and_run
@@ -88,6 +89,10 @@ def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, 
     if args.write_baseline:
         written = write_baseline(report, Path(args.write_baseline))
         print(f"preflight gate: baseline of {written} findings written to {args.write_baseline}", file=sys.stderr)
+    if args.summary:
+        # Appended: GitHub's $GITHUB_STEP_SUMMARY collects what every command of the step writes.
+        with Path(args.summary).open("a", encoding="utf-8") as summary:
+            summary.write(render_markdown(report) + "\n")
     rendered = RENDERERS[args.format](report)
     if args.output:
         output = Path(args.output)
@@ -117,6 +122,9 @@ def register(subparsers: Any) -> None:
         "--baseline", help="baseline JSON file: findings it holds are reported as baseline and do not fail the gate"
     )
     parser.add_argument("--write-baseline", help="write this run's findings to this file as a baseline")
+    parser.add_argument(
+        "--summary", metavar="FILE", help="also append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)"
+    )
     parser.add_argument("--explain", metavar="POLICY", help="print a policy's remediation, example and reference")
     add_progress_arguments(parser)
     parser.set_defaults(func=_gate)

@@ -80,7 +80,15 @@ class Violation:
         callers = self.callers
         if not callers:
             return str(self.location)
-        return f"{self.location} (called from {', '.join(str(frame) for frame in callers)})"
+        # A caller beside the constructor's file is named by its file name alone: the line stays readable.
+        directory = self.location.path.rpartition("/")[0]
+        names = [
+            frame.path.removeprefix(f"{directory}/") + f":{frame.line}"
+            if directory and frame.path.rpartition("/")[0] == directory
+            else str(frame)
+            for frame in callers
+        ]
+        return f"{self.location} (called from {', '.join(names)})"
 
     def as_json(self, rule: PolicyRule | None = None) -> dict[str, Any]:
         return {

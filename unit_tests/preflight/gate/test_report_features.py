@@ -50,7 +50,9 @@ def test_the_table_shows_the_call_chain_and_the_remediation_under_the_finding(
     assert code == cli.EXIT_FINDINGS
     lines = out.splitlines()
     row = next(index for index, line in enumerate(lines) if "worker-logs" in line)
-    assert lines[row].endswith(f"worker-logs  {CONSTRUCTOR} (called from {CALLER}, {ENTRY})")
+    # Callers beside the constructor's file are named by file name alone.
+    short = [location.rpartition("/")[2] for location in (CALLER, ENTRY)]
+    assert lines[row].endswith(f"worker-logs  {CONSTRUCTOR} (called from {short[0]}, {short[1]})")
     assert lines[row + 1].strip() == "retentionInDays is 30, not the standard 7 [finding: retention:30]"
     assert lines[row + 2].strip().startswith("fix: Set retention_in_days to the stack's standard retention")
     assert f"reference: docs/policies.md#{RETENTION} (python -m preflight gate --explain {RETENTION})" in out
@@ -192,3 +194,11 @@ def test_the_pack_reports_the_reference_url_it_is_given(
     assert code == cli.EXIT_FINDINGS
     [violation] = json.loads(out)["violations"]
     assert violation["reference"] == f"https://docs.example.invalid/policies.html#{RETENTION}"
+
+
+def test_the_summary_is_appended_beside_the_main_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step output\n", encoding="utf-8")
+    sarif_of(capsys, tmp_path, "--summary", str(summary))
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step output\n## Policy gate: FAIL")
