@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from preflight import cli
@@ -26,6 +27,7 @@ from unit_tests.preflight.gate_packs import (
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PACK = REPO_ROOT / "policies"
 PROGRAMS = REPO_ROOT / "unit_tests" / "policies" / "programs"
+SARIF_SCHEMA = Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json"
 REASON = "reviewed in PR 12, this bucket only holds public release notes"
 
 
@@ -260,7 +262,9 @@ def test_exempted_findings_stay_in_every_report_marked_with_the_reason(
     assert f"exemption: {REASON}" in table
 
     _, sarif, _ = run_gate(capsys, program, "--format", "sarif", pack=exempting_pack)
-    results = json.loads(sarif)["runs"][0]["results"]
+    document = json.loads(sarif)
+    jsonschema.validate(document, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    results = document["runs"][0]["results"]
     assert [result["suppressions"][0]["justification"] for result in results] == [REASON, REASON]
     assert {result["suppressions"][0]["kind"] for result in results} == {"external"}
 
