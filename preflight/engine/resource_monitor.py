@@ -73,6 +73,8 @@ class MonitoredResource:
     # Read (external) resources: not analysed, and kept out of AnalyzeStack (step_executor.go keeps them in
     # `reads`, not in the `news` that stepGenerator.AnalyzeResources lists).
     read: bool = False
+    # The request's stackTrace (uri, line, column per frame, the constructor call first): the report's call chain.
+    stack_trace: tuple[tuple[str, int, int], ...] = ()
 
 
 def world_inputs(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,7 +229,18 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         if request.HasField("sourcePosition"):
             position = (request.sourcePosition.uri, request.sourcePosition.line, request.sourcePosition.column)
         with state.lock:
-            state.resources[urn] = MonitoredResource(urn, goal, resource_id, outputs, position)
+            state.resources[urn] = MonitoredResource(
+                urn,
+                goal,
+                resource_id,
+                outputs,
+                position,
+                stack_trace=tuple(
+                    (frame.pc.uri, frame.pc.line, frame.pc.column)
+                    for frame in request.stackTrace.frames
+                    if frame.HasField("pc")
+                ),
+            )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_struct(outputs))
 
     def RegisterResourceOutputs(self, request: Any, context: Any) -> Any:

@@ -18,7 +18,7 @@ from preflight.engine.pack_runtime import PackRuntimeError
 from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from preflight.gate.engine_path import ProgramFailed, run_monitored_gate
 from preflight.gate.policy_config import PolicyConfigError, load_policy_config
-from preflight.gate.report import RENDERERS
+from preflight.gate.renderers import RENDERERS
 from preflight.program.arguments import add_program_arguments
 from preflight.program.language_host import LanguageHostError
 from preflight.program.project import load_project

@@ -98,6 +98,7 @@ def engine_view(state: MonitorState) -> list[EngineResource]:
                 dependencies=resource.goal.dependencies,
                 property_dependencies=resource.goal.property_dependencies,
                 source_position=SourcePosition(*position) if position else None,
+                stack_trace=tuple(SourcePosition(*frame) for frame in resource.stack_trace),
             )
         )
     return view

@@ -4,6 +4,7 @@ SARIF that stays valid 2.1.0, baselines, the Markdown summary and --explain."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from preflight import cli
 from unit_tests.preflight.gate.test_gate import REPO_ROOT, run_gate
+from unit_tests.preflight.gate_packs import copy_delivery_pack
 
 PROGRAM = REPO_ROOT / "unit_tests" / "preflight" / "programs" / "helper_built_log_groups"
 PROGRAM_PATH = PROGRAM.relative_to(REPO_ROOT).as_posix()
@@ -202,3 +204,14 @@ def test_the_summary_is_appended_beside_the_main_format(tmp_path: Path, capsys: 
     sarif_of(capsys, tmp_path, "--summary", str(summary))
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step output\n## Policy gate: FAIL")
+
+
+def test_the_engine_path_reports_the_same_call_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The engine path starts the pack as the CLI does, from its virtualenv: the copy runs on this interpreter instead.
+    pack = copy_delivery_pack(tmp_path / "policies")
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n", encoding="utf-8")
+    arguments = ["engine-gate", "--program", str(PROGRAM), "--stack", "dev", "--pack", str(pack), "--up"]
+    assert cli.main([*arguments, "--python", sys.executable, "--format", "json"]) == cli.EXIT_FINDINGS
+    [violation] = json.loads(capsys.readouterr().out)["violations"]
+    chain = [f"{frame['uri']}:{frame['line']}" for frame in violation["callChain"]]
+    assert chain == [CONSTRUCTOR, CALLER, ENTRY]
