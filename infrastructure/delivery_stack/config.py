@@ -8,6 +8,7 @@ raises ConfigError naming the key, the value and what is allowed. `load_config()
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import math
@@ -48,11 +49,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class ConfigError(ValueError):
     """One bad config value: which key, what was given, what is allowed."""
 
-    def __init__(self, key: str, value: Any, allowed: str) -> None:
+    def __init__(self, key: str, value: Any, allowed: str, variable: str | None = None) -> None:
         self.key = key
         self.value = value
         self.allowed = allowed
-        super().__init__(f"invalid stack config `{key}` = {value!r}: {allowed}")
+        where = f"environment variable {variable} (overrides `{key}`)" if variable else f"stack config `{key}`"
+        super().__init__(f"invalid {where} = {value!r}: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -242,10 +244,28 @@ def _origins(value: Any) -> tuple[str, ...]:
 def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | None = None) -> StackConfig:
     """Validate raw config values (stack config keys, camelCase) and environment overrides into a StackConfig."""
     values = dict(raw)
+    overridden_by: dict[str, str] = {}
     for variable, key in ENV_OVERRIDES.items():
         if env and env.get(variable):
             values[key] = env[variable]
+            overridden_by[key] = variable
+    unknown = sorted(set(values) - set(CONFIG_KEYS))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], CONFIG_KEYS, n=1)
+        suggestion = f"did you mean `{close[0]}`? " if close else ""
+        raise ConfigError(
+            unknown[0], values[unknown[0]], f"not a key of this stack; {suggestion}allowed: {', '.join(CONFIG_KEYS)}"
+        )
+    try:
+        return _parse_values(values, project)
+    except ConfigError as exc:
+        variable = overridden_by.get(exc.key)
+        if variable is None:
+            raise
+        raise ConfigError(exc.key, exc.value, exc.allowed, variable) from exc
 
+
+def _parse_values(values: Mapping[str, Any], project: str) -> StackConfig:
     regions = _regions(values.get("regions"))
     retention = _as_int("logRetentionDays", values.get("logRetentionDays", 7), 1, 3653)
     if retention not in CLOUDWATCH_RETENTION_DAYS:
@@ -312,8 +332,18 @@ def load_config(env: Mapping[str, str] | None = None) -> StackConfig:
 
     config = pulumi.Config()
     raw: dict[str, Any] = {}
-    for key in CONFIG_KEYS:
+    # Every key set under the project's namespace, so that a misspelt one is an error rather than silently unused.
+    for key in _namespace_keys(pulumi.get_project()):
         value = config.get(key)
         if value is not None:
             raw[key] = value
     return parse_config(raw, pulumi.get_project(), os.environ if env is None else env)
+
+
+def _namespace_keys(project: str) -> set[str]:
+    """The keys set under `project:` (what the language host received), plus CONFIG_KEYS."""
+    from pulumi.runtime import config as runtime_config  # noqa: PLC0415 - the runtime path only
+
+    prefix = f"{project}:"
+    given = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return set(CONFIG_KEYS) | {name[len(prefix) :] for name in given if name.startswith(prefix)}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -27,6 +28,26 @@ POLICY_FILE: Final = "PulumiPolicy.yaml"
 ORGANIZATION: Final = "organization"  # what the CLI passes for backends without organizations
 PORT_TIMEOUT_SECONDS: Final = 60.0
 STOP_TIMEOUT_SECONDS: Final = 5.0
+
+
+# prctl(2) option: the signal the kernel sends this process when the thread that started it dies.
+_PR_SET_PDEATHSIG: Final = 1
+
+
+def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+    """A preexec_fn tying the pack to the gate on Linux: SIGKILL when the gate dies, even by SIGKILL (where no
+    handler or atexit runs). Elsewhere None: the process group and the exit handlers are all there is."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The gate may have died between fork and prctl: the signal would never come.
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return preexec
 
 
 class PackError(Exception):
@@ -85,7 +106,7 @@ class PackProcess:
     """The pack, run as the CLI runs it. Its stdout after the port line and its stderr are kept for error messages.
 
     Stopping is reliable: the pack runs in its own process group, which is terminated (then killed) on exit from the
-    context, on interpreter exit, and by `stop()`.
+    context, on interpreter exit, and by `stop()`; on Linux the kernel kills it when the gate dies (PR_SET_PDEATHSIG).
     """
 
     def __init__(self, spec: PackSpec, engine_address: str, environment: Mapping[str, str]) -> None:
@@ -136,6 +157,8 @@ class PackProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                # The death signal follows the launching thread: the gate launches from its main thread.
+                preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - async-signal-safe: prctl and getppid only
             )
         except OSError as exc:
             raise PackError(f"cannot run the pack's interpreter {self.spec.python}: {exc}") from exc

@@ -21,6 +21,7 @@ from preflight.engine.pack_process import PackError, load_pack_spec
 from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from preflight.gate.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
 from preflight.gate.explain import UnknownPolicyError, explain
+from preflight.gate.output_file import OutputFileError, check_writable, write_atomically
 from preflight.gate.policy_config import PolicyConfigError, load_policy_config
 from preflight.gate.renderers import RENDERERS
 from preflight.gate.report import GateReport
@@ -51,13 +52,15 @@ def _terminate_as_exit() -> Iterator[None]:
 
 
 def _gate(args: argparse.Namespace) -> int:
-    project = load_project(args.program, args.stack)
+    project = load_project(args.program, args.stack, require_stack_file=True)
     progress = Progress.for_stderr(quiet=args.quiet, verbose=args.verbose)
     try:
         pack = load_pack_spec(args.pack)
         user_config = load_policy_config(args.config) if args.config else {}
         known = load_baseline(Path(args.baseline)) if args.baseline else None
-    except (PackError, PolicyConfigError, BaselineError) as exc:
+        if args.output:
+            check_writable(Path(args.output))
+    except (PackError, PolicyConfigError, BaselineError, OutputFileError) as exc:
         print(f"preflight gate: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
@@ -96,8 +99,11 @@ def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, 
     rendered = RENDERERS[args.format](report)
     if args.output:
         output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(rendered + "\n", encoding="utf-8")
+        try:
+            write_atomically(output, rendered + "\n")
+        except OutputFileError as exc:
+            print(f"preflight gate: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         print(f"preflight gate: {report.counts_line()}; {args.format} report written to {output}")
     else:
         print(rendered)

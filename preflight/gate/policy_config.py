@@ -12,12 +12,16 @@ Enforcement levels, exactly as the engine does it:
   engine applies ADVISORY and a mandatory policy is downgraded. The gate does the same, but says so in a warning
   rather than letting it pass silently.
 
-Unlike the engine, a user entry for a policy the pack does not have is an error (a typo would otherwise disable
-nothing and say nothing).
+Unlike the engine, a user entry for a policy the pack does not have is an error, and so is a property the policy's
+config schema does not declare (the engine's schema has no `additionalProperties: false`, pulumi's
+pkg/resource/analyzer/config.go convertSchema): a typo would otherwise change nothing and say nothing. A config that
+leaves every policy disabled (`"all": "disabled"`) is accepted, as the engine accepts it, with a warning that the
+gate checks nothing.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -139,6 +143,21 @@ def _apply(result: dict[str, PolicyConfigEntry], given: Mapping[str, PolicyConfi
         current.properties.update(entry.properties)
 
 
+def _unknown_properties(user: Mapping[str, PolicyConfigEntry], schemas: Mapping[str, dict[str, Any]]) -> list[str]:
+    """One line per property the user set that its policy's config schema does not declare."""
+    problems = []
+    for policy, entry in user.items():
+        allowed = sorted(schemas.get(policy, {}).get("properties", {})) if policy != ALL_POLICIES else []
+        for name in sorted(set(entry.properties) - set(allowed)):
+            close = difflib.get_close_matches(name, allowed, n=1)
+            suggestion = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                f"policy config: {policy}: unknown property {name!r}; {suggestion}"
+                f"allowed: {', '.join(allowed) if allowed else '(none, only enforcementLevel)'}"
+            )
+    return problems
+
+
 def reconcile(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEntry]) -> ReconciledConfig:
     """Defaults <- pack initial config <- user config, validated; PolicyConfigError on any invalid entry."""
     schemas: dict[str, dict[str, Any]] = {}
@@ -174,6 +193,14 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEn
             f"policy config names policies the pack does not have: {unknown}; known: {sorted(result)}"
         )
     _apply(result, user)
+    unknown_properties = _unknown_properties(user, schemas)
+    if unknown_properties:
+        raise PolicyConfigError(unknown_properties[0] + "".join(f"\n  {more}" for more in unknown_properties[1:]))
+    if result and all(entry.enforcement_level == "disabled" for entry in result.values()):
+        warnings.append(
+            f"the policy config disables all {len(result)} policies of the pack: the gate checks nothing "
+            "(the Pulumi engine accepts this too)"
+        )
 
     try:
         # Imported here: `python -m preflight` registers the gate on the base install, which has no jsonschema.

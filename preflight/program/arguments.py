@@ -17,5 +17,5 @@ def add_program_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_and_run(args: argparse.Namespace, preview: bool, on_register: Callable[[], None] | None = None) -> Capture:
     """Shared by every command: load the project named by --program/--stack and run it once."""
-    project = load_project(args.program, args.stack)
+    project = load_project(args.program, args.stack, require_stack_file=True)
     return run_program(project, preview=preview, on_register=on_register)

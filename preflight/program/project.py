@@ -30,6 +30,11 @@ class ProjectSpec:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProjectError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "Pulumi project and stack files are UTF-8 YAML"
+        ) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise ProjectError(f"{path}: cannot be read as YAML: {exc}") from exc
     if data is None:
@@ -55,11 +60,15 @@ def _qualify(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> ProjectSpec:
+def load_project(
+    program_dir: str | Path | None = None, stack: str = "dev", *, require_stack_file: bool = False
+) -> ProjectSpec:
     """Find Pulumi.yaml in `program_dir` (default: the current directory) and merge the stack's config.
 
     Config precedence is the CLI's: project-level `config:` defaults (`value:` entries), then Pulumi.<stack>.yaml.
-    A missing stack file means empty stack config, as for a new stack.
+    A missing stack file means empty stack config, as for a new stack, unless `require_stack_file` (the commands:
+    offline there is no stack to select, so a missing file is a misspelt --stack), which raises naming the stacks
+    that exist.
     """
     root = Path(program_dir or ".").resolve()
     project_file = root / "Pulumi.yaml"
@@ -91,6 +100,12 @@ def load_project(program_dir: str | Path | None = None, stack: str = "dev") -> P
             config[_qualify(key, name)] = _engine_value(spec)
 
     stack_file = root / f"Pulumi.{stack}.yaml"
+    if require_stack_file and not stack_file.is_file():
+        existing = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.?*.yaml"))
+        raise ProjectError(
+            f"{stack_file}: not found (--stack {stack!r}); stacks with a file in {root}: "
+            f"{', '.join(existing) or '(none)'}"
+        )
     if stack_file.is_file():
         stack_doc = _read_yaml(stack_file)
         stack_config = stack_doc.get("config") or {}

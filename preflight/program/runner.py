@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import runpy
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pulumi
@@ -23,15 +24,33 @@ from preflight.program.project import ProjectSpec
 from preflight.world.mocks import AwsLikeMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
-# A program run that has not finished after this long is stuck (a future no thread will ever resolve): fail with a
-# clear error instead of hanging the caller (a test session, CI) until its own limit.
-RUN_TIMEOUT_SECONDS = float(os.environ.get("PREFLIGHT_RUN_TIMEOUT_SECONDS", "300"))
+# A program run that has not finished after this long is stuck (a future no thread will ever resolve, a blocking
+# call): fail with a clear error instead of hanging the caller (a test session, CI) until its own limit.
+RUN_TIMEOUT_VARIABLE = "PREFLIGHT_RUN_TIMEOUT_SECONDS"
+DEFAULT_RUN_TIMEOUT_SECONDS = 300.0
+MAX_RUN_TIMEOUT_SECONDS = 86400.0
 # set_mocks registers a throwaway root stack of its own; only the one the program runs in is the real one.
 _SDK_FILES = ("/pulumi/runtime/mocks.py",)
 
 
 class ProgramError(Exception):
     """The program raised (bad stack config included), or registered two resources under one URN."""
+
+
+def run_timeout_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """The run timeout from PREFLIGHT_RUN_TIMEOUT_SECONDS (default 300 s); ProgramError naming it when malformed."""
+    raw = (os.environ if environ is None else environ).get(RUN_TIMEOUT_VARIABLE)
+    if raw is None or raw.strip() == "":
+        return DEFAULT_RUN_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_RUN_TIMEOUT_SECONDS:
+        raise ProgramError(
+            f"{RUN_TIMEOUT_VARIABLE}={raw!r}: a number of seconds above 0 and at most {MAX_RUN_TIMEOUT_SECONDS:g}"
+        )
+    return value
 
 
 def _struct_to_dict(message: Any) -> dict[str, Any]:
@@ -148,35 +167,54 @@ def run_program(
     realistic known values (what `pulumi up` sees). `on_register` is called once per registered resource (progress).
     Raises ProgramError when the program fails.
     """
+    timeout = run_timeout_seconds() if timeout_seconds is None else timeout_seconds
     impl = mock_impl if mock_impl is not None else AwsLikeMocks(preview=preview)
     monitor = RecordingMonitor(impl, on_register)
-    # The SDK keeps a process-global loop; a previous asyncio.run() may have closed it.
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)
-    # set_mocks left its own root stack, and outputs made outside any run (a test building one between runs) are
-    # pending tasks of a loop that never runs again: the program gets a fresh root and waits only for its own.
-    _sdk.reset_between_runs()
     config = {**project.config, **(extra_config or {})}
-    pulumi.runtime.set_all_config(config, list(project.secret_keys))
-
     program = str(project.main)
+    failures: list[BaseException] = []
 
     def run_main() -> None:
-        runpy.run_path(program, run_name="__main__")
+        try:
+            runpy.run_path(program, run_name="__main__")
+        except SystemExit as exc:
+            # The language host treats any exit of the program as a failed run; a silent exit 0 would pass the gate.
+            raise ProgramError(
+                f"{project.name} ({project.main}) called sys.exit({exc.code!r}); a Pulumi program must return "
+                "normally (raise an exception to fail)"
+            ) from None
 
-    timeout = RUN_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
-    try:
-        with _program_environment(project), collector_paused():
+    def run_in_thread() -> None:
+        # The SDK's event loop and context variables (config, root resource) are per thread: set them up in the
+        # thread that runs the program; they end with it.
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        mocks.set_mocks(impl, project=project.name, stack=project.stack, preview=preview, monitor=monitor)
+        # set_mocks left its own root stack, and outputs made outside any run (a test building one between runs) are
+        # pending tasks of a loop that never runs again: the program gets a fresh root and waits only for its own.
+        _sdk.reset_between_runs()
+        pulumi.runtime.set_all_config(config, list(project.secret_keys))
+        try:
             _sdk.sync_await(asyncio.wait_for(_sdk.run_in_stack(run_main), timeout))
-    except TimeoutError as exc:
+        except BaseException as exc:
+            failures.append(exc)
+
+    # The program runs in a daemon thread so that the caller's thread can enforce the timeout whatever the program
+    # does (a blocking call never returns to the event loop) and receive Ctrl-C; a program still running when the
+    # command exits ends with the interpreter.
+    worker = threading.Thread(target=run_in_thread, name=f"pulumi-program-{project.name}", daemon=True)
+    with _program_environment(project), collector_paused():
+        worker.start()
+        worker.join(timeout)
+    if worker.is_alive() or (failures and isinstance(failures[0], TimeoutError)):
         raise ProgramError(
-            f"{project.name} ({project.main}) did not finish within {timeout:g} s "
-            "(PREFLIGHT_RUN_TIMEOUT_SECONDS); a pending output never resolved"
-        ) from exc
-    except Exception as exc:
+            f"{project.name} ({project.main}) did not finish within {timeout:g} s ({RUN_TIMEOUT_VARIABLE}): it is "
+            "blocked, or a pending output never resolved"
+        )
+    if failures:
+        exc = failures[0]
+        if isinstance(exc, ProgramError):
+            raise exc
         raise ProgramError(f"{project.name} ({project.main}) failed: {type(exc).__name__}: {exc}") from exc
-    finally:
-        pulumi.runtime.set_all_config({})
     if monitor.duplicates:
         raise ProgramError(f"duplicate resource URNs (the engine rejects these): {sorted(set(monitor.duplicates))}")
     resources = _stable_order(monitor.registrations)
