@@ -32,14 +32,16 @@ class AnalyzerClient:
         self.close()
 
     @contextlib.contextmanager
-    def _call(self, what: str) -> Iterator[None]:
+    def _call(self, what: str, urn: str = "") -> Iterator[None]:
         try:
             yield
         except grpc.RpcError as exc:
             status = exc.code() if hasattr(exc, "code") else None
             details = exc.details() if hasattr(exc, "details") else str(exc)
             output = f"\n{self._pack.output()}" if self._pack is not None else ""
-            raise PackError(f"the pack failed {what}: {status}: {details}{output}") from exc
+            error = PackError(f"the pack failed {what}: {status}: {details}{output}")
+            error.urn = urn
+            raise error from exc
 
     def handshake(self, engine_address: str, pack_dir: Path) -> None:
         """pulumi_policy does not implement Handshake; the engine tolerates UNIMPLEMENTED, and so does this."""
@@ -66,11 +68,11 @@ class AnalyzerClient:
             self._stub.Configure(request)
 
     def remediate(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse:
-        with self._call(f"Remediate for {request.urn}"):
+        with self._call(f"Remediate for {request.urn}", request.urn):
             return self._stub.Remediate(request)
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse:
-        with self._call(f"Analyze for {request.urn}"):
+        with self._call(f"Analyze for {request.urn}", request.urn):
             return self._stub.Analyze(request)
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -30,28 +30,42 @@ PORT_TIMEOUT_SECONDS: Final = 60.0
 STOP_TIMEOUT_SECONDS: Final = 5.0
 
 
-# prctl(2) option: the signal the kernel sends this process when the thread that started it dies.
-_PR_SET_PDEATHSIG: Final = 1
+# Run before the pack's own interpreter on Linux: prctl(PR_SET_PDEATHSIG, SIGKILL), so the kernel kills the pack
+# when the gate dies, even by SIGKILL (where no handler or atexit runs), then exec the CLI's command unchanged. A
+# launcher rather than a preexec_fn: a preexec_fn makes subprocess fork() a process full of gRPC threads.
+_DIE_WITH_PARENT: Final = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    os._exit(1)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    """A preexec_fn tying the pack to the gate on Linux: SIGKILL when the gate dies, even by SIGKILL (where no
-    handler or atexit runs). Elsewhere None: the process group and the exit handlers are all there is."""
+def _tied_to_this_process(command: list[str]) -> list[str]:
+    """`command` behind the parent-death launcher on Linux; elsewhere the process group and exit handlers do."""
     if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
+        return command
+    return [command[0], "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        # The gate may have died between fork and prctl: the signal would never come.
-        if os.getppid() != parent_pid:
-            os._exit(1)
 
-    return preexec
+_EXCEPTION_LINE: Final = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit)\w*): (.+)$")
+
+
+def _final_exception(stderr: str) -> str:
+    """The last `pkg.module.SomeError: message` line of a traceback, as `SomeError: message` ("" when none)."""
+    for line in reversed(stderr.splitlines()):
+        match = _EXCEPTION_LINE.match(line.strip())
+        if match:
+            return f"{match.group(1)}: {match.group(2)}"
+    return ""
 
 
 class PackError(Exception):
     """The policy pack could not be loaded, started or queried. The message carries what the pack printed."""
+
+    # The resource whose Remediate or Analyze call failed, when one did.
+    urn: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,15 +164,13 @@ class PackProcess:
             return
         try:
             self._process = subprocess.Popen(  # noqa: S603 - the command is the CLI's, built from the pack spec
-                self.command,
+                _tied_to_this_process(self.command),
                 cwd=self.spec.directory,
                 env=self._environment,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
-                # The death signal follows the launching thread: the gate launches from its main thread.
-                preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - async-signal-safe: prctl and getppid only
             )
         except OSError as exc:
             raise PackError(f"cannot run the pack's interpreter {self.spec.python}: {exc}") from exc
@@ -187,9 +199,11 @@ class PackProcess:
             self.stop()
             shown = "nothing" if first_line is None else repr(first_line.strip())
             exit_code = process.returncode if process is not None else None
+            cause = _final_exception("".join(self._stderr))
+            # The pack's own error first: its traceback follows, and an exemption or config error must not drown.
+            reason = f": {cause}" if cause else f": it printed {shown} where its port belongs"
             raise PackError(
-                f"the pack {self.spec.directory} failed to start: it printed {shown} where its port belongs "
-                f"(exit code {exit_code})\n{self.output()}"
+                f"the pack {self.spec.directory} failed to start (exit code {exit_code}){reason}\n{self.output()}"
             )
         self.port = int(first_line.strip())
         return self.port

@@ -11,9 +11,10 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from preflight.engine.analyzer_client import AnalyzerClient
 from preflight.engine.engine_service import EngineServer
-from preflight.engine.pack_process import ORGANIZATION, PackProcess, PackSpec
+from preflight.engine.pack_process import ORGANIZATION, PackError, PackProcess, PackSpec
 from preflight.engine.wire import engine_resources
 from preflight.gate.analysis import DEFAULT_WORKERS, CountingAnalyzer, analyse, root_stack_resource
+from preflight.gate.policy_blame import blame_policy
 from preflight.gate.policy_config import PolicyConfigEntry, reconcile
 from preflight.gate.report import GateReport
 from preflight.gate.violations import build_report
@@ -84,7 +85,10 @@ def run_gate(
             start.advance(len(info.policies))
         configured = time.perf_counter()
         with progress.phase("analysis", "resources analysed", total=len(resources)) as analysing:
-            analysis = analyse(CountingAnalyzer(client, analysing.advance), resources, stack_root, workers)
+            try:
+                analysis = analyse(CountingAnalyzer(client, analysing.advance), resources, stack_root, workers)
+            except PackError as failure:
+                raise blame_policy(client, config, resources, failure) from failure
         analysed = time.perf_counter()
         engine_logs = engine.logs
     report = build_report(

@@ -78,6 +78,10 @@ def load_project(
     name = project.get("name")
     if not isinstance(name, str) or not name:
         raise ProjectError(f"{project_file}: `name` is required and must be a string")
+    runtime = project.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProjectError(f"{project_file}: `runtime` is {runtime_name!r}; preflight runs Python programs (python)")
     main = (root / str(project.get("main") or ".")).resolve()
     if not (main / "__main__.py").is_file():
         raise ProjectError(f"{project_file}: `main` resolves to {main}, which has no __main__.py")

@@ -1,0 +1,42 @@
+"""Which policy raised: the pack answers a policy's exception with a bare gRPC error for the whole resource, so the
+gate asks again with one policy enabled at a time (the pack is failing anyway; only the message depends on it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from pulumi.runtime.proto import analyzer_pb2
+
+from preflight.engine.pack_process import PackError
+from preflight.engine.wire import EngineResource
+from preflight.gate.analysis import Analyzer, analyse_resources
+from preflight.gate.policy_config import PolicyConfigEntry, ReconciledConfig
+
+
+class ConfigurableAnalyzer(Analyzer, Protocol):
+    def configure(self, request: analyzer_pb2.ConfigureAnalyzerRequest) -> None: ...
+
+
+def blame_policy(
+    client: ConfigurableAnalyzer, config: ReconciledConfig, resources: Sequence[EngineResource], failure: PackError
+) -> PackError:
+    """A PackError whose first line names the policy that raised on `failure.urn`, or `failure` when none is found."""
+    failing = [resource for resource in resources if resource.urn == failure.urn]
+    if not failing:
+        return failure
+    for policy, entry in sorted(config.entries.items()):
+        if entry.enforcement_level == "disabled":
+            continue
+        alone = {
+            name: PolicyConfigEntry(other.enforcement_level if name == policy else "disabled", other.properties)
+            for name, other in config.entries.items()
+        }
+        client.configure(ReconciledConfig(alone, []).request())
+        try:
+            analyse_resources(client, failing, workers=1)
+        except PackError:
+            first = str(failure).partition("\n")[0]
+            detail = first.rpartition("Exception calling application: ")[2] if "application: " in first else ""
+            return PackError(f"policy {policy!r} raised on resource {failure.urn}: {detail}\n{failure}")
+    return failure
