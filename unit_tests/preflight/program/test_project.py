@@ -60,6 +60,9 @@ def test_an_empty_stack_file_is_empty_config(tmp_path: Path) -> None:
     assert load_project(root, "dev").config == {}
 
 
+PYTHON_PROJECT = "name: demo\nruntime: python\nmain: program/\n"
+
+
 @pytest.mark.parametrize(
     ("project_file", "stack_file", "message"),
     [
@@ -67,9 +70,10 @@ def test_an_empty_stack_file_is_empty_config(tmp_path: Path) -> None:
         ("name: [unclosed\n", None, "cannot be read as YAML"),
         ("- a list\n", None, "expected a mapping at the top level, got list"),
         ("runtime: python\n", None, "`name` is required"),
+        ("name: demo\nruntime: nodejs\nmain: program/\n", None, "`runtime` is 'nodejs'; preflight runs Python"),
         ("name: demo\nruntime: python\nmain: nowhere/\n", None, "which has no __main__.py"),
         ("name: demo\nruntime: python\nmain: program/\nconfig: [a]\n", None, "`config` must be a mapping"),
-        ("name: demo\nruntime: python\nmain: program/\n", "config: [a]\n", "Pulumi.dev.yaml: `config` must be a mapping"),
+        (PYTHON_PROJECT, "config: [a]\n", "Pulumi.dev.yaml: `config` must be a mapping"),
     ],
 )
 def test_malformed_files_name_the_file_and_the_problem(
