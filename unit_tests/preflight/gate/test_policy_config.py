@@ -123,3 +123,24 @@ def test_the_environments_key_names_esc_environments_not_a_policy(tmp_path: Path
     file.write_text('{"environments": [1]}')
     with pytest.raises(PolicyConfigError, match=r'"environments\[0\]" must be a string'):
         load_policy_config(file)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ({"retention": PolicyConfigEntry("", {"dyas": 3})}, "retention: unknown property 'dyas'; did you mean 'days'?"),
+        ({"tracing": PolicyConfigEntry("", {"sample": 1})}, r"tracing: unknown property 'sample'; .*\(none, only"),
+        ({"all": PolicyConfigEntry("advisory", {"days": 3})}, "all: unknown property 'days'"),
+    ],
+)
+def test_a_property_the_schema_does_not_declare_is_named(user: dict[str, PolicyConfigEntry], message: str) -> None:
+    with pytest.raises(PolicyConfigError, match=message):
+        reconcile(info(), user)
+
+
+def test_all_disabled_is_accepted_with_a_warning_that_nothing_is_checked() -> None:
+    reconciled = reconcile(info(), {"all": PolicyConfigEntry("disabled")})
+    assert {entry.enforcement_level for entry in reconciled.entries.values()} == {"disabled"}
+    assert any("disables all 2 policies" in warning for warning in reconciled.warnings)
+    partly = reconcile(info(), {"all": PolicyConfigEntry("disabled"), "tracing": PolicyConfigEntry("advisory")})
+    assert not any("disables all" in warning for warning in partly.warnings)

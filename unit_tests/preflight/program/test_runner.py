@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from preflight import SECRET_SIG, UNKNOWN, AwsLikeMocks, Capture, ProgramError, load_project, run_program
+from preflight.program.runner import run_timeout_seconds
 from unit_tests.preflight.engine_programs import write_program
 
 
@@ -174,3 +175,29 @@ def test_the_program_runs_without_the_cyclic_collector_and_gets_it_back_afterwar
 
     assert capture.outputs == {"collector_enabled": False}
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("code", [0, 3, "text"])
+def test_a_program_that_calls_sys_exit_is_a_program_error_naming_the_code(tmp_path: Path, code: object) -> None:
+    root = write_program(tmp_path / "exits", source=f"import sys\nsys.exit({code!r})\n", name="exits")
+    with pytest.raises(ProgramError, match=rf"called sys\.exit\({code!r}\)"):
+        run_program(load_project(root, "dev"), timeout_seconds=120)
+
+
+def test_a_program_that_blocks_is_stopped_at_the_timeout(tmp_path: Path) -> None:
+    # threading.Event().wait() never returns to the event loop: only the caller's thread can give up on it.
+    root = write_program(tmp_path / "blocks", source="import threading\nthreading.Event().wait()\n", name="blocks")
+    with pytest.raises(ProgramError, match=r"did not finish within 1 s \(PREFLIGHT_RUN_TIMEOUT_SECONDS\)"):
+        run_program(load_project(root, "dev"), timeout_seconds=1)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 300.0), ("", 300.0), ("12.5", 12.5), ("86400", 86400.0)])
+def test_the_run_timeout_comes_from_its_variable(raw: str | None, expected: float) -> None:
+    environ = {} if raw is None else {"PREFLIGHT_RUN_TIMEOUT_SECONDS": raw}
+    assert run_timeout_seconds(environ) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-1", "nan", "inf", "86401"])
+def test_a_malformed_run_timeout_names_the_variable(raw: str) -> None:
+    with pytest.raises(ProgramError, match=rf"PREFLIGHT_RUN_TIMEOUT_SECONDS='{raw}': a number of seconds above 0"):
+        run_timeout_seconds({"PREFLIGHT_RUN_TIMEOUT_SECONDS": raw})
