@@ -254,7 +254,8 @@ _PLACEHOLDER_PEM_DATA = (
 @dataclass(frozen=True)
 class PlausibleStrings:
     """Strings for declared string outputs nothing else answers, shaped by the property's name: ids with their EC2
-    prefix, ARNs in the resource's service, URLs, zones, times; otherwise `<property>-<8 hex>`. Stable per seed."""
+    prefix, ARNs in the resource's service, URLs, zones, times; key ids and anything of no known shape empty. Stable
+    per seed."""
 
     identity: Identity
     region: str
@@ -267,6 +268,9 @@ class PlausibleStrings:
         key = keys[-1] if keys else "value"
         lower = key.lower()
         seed = f"{self.seed}/{'/'.join(path)}"
+        if "kms" in lower or lower.endswith(("keyid", "keyarn", "encryptionkey")):
+            # Which key encrypts a resource is what encryption policies judge: unset unless the world knows it.
+            return ""
         if lower == "arn" or lower.endswith("arn"):
             kind = kebab(key[:-3]).split("-")[-1] if len(key) > 3 else "resource"
             if kind in ("role", "policy", "user", "group", "profile"):
@@ -282,7 +286,7 @@ class PlausibleStrings:
             return f"{prefix}-{digest(seed, 17)}" if prefix else digest(seed, 17)
         if "availabilityzone" in lower or lower in ("zone", "zonename"):
             return region_facts(self.region).zone_names[0]
-        if lower in ("region", "awsregion"):
+        if lower.endswith("region"):
             return self.region
         if lower.endswith(("url", "endpoint", "uri", "issuer")):
             return f"https://{alnum(seed, 10)}.{self.service}.{self.region}.{self.identity.dns_suffix}"
@@ -296,4 +300,6 @@ class PlausibleStrings:
             return _PLACEHOLDER_PEM_DATA
         if lower == "name" or lower.endswith("name"):
             return self.name if lower == "name" else f"{self.name}-{alnum(seed, 6)}"
-        return f"{key}-{digest(seed, 8)}"
+        # A property of no known shape reads back empty, as the provider stores a computed string AWS left unset:
+        # never a made-up value a policy could mistake for a setting.
+        return ""

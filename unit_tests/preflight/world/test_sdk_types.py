@@ -69,3 +69,11 @@ def test_component_outputs_fill_lists_of_ids_and_leave_resource_references_unset
     assert filler.value(list[sdk_types.pulumi.CustomResource], ("subnets",)) == []
     assert filler.value(sdk_types.pulumi.CustomResource, ("vpc",)) is None
     assert filler.value(dict[str, str], ("tags",)) == {}
+
+
+def test_key_ids_and_strings_of_no_known_shape_read_back_empty_never_made_up() -> None:
+    volume = sdk_types.up_outputs(sdk_types.resource_class("aws:ebs/volume:Volume"), {}, FILLER)
+    assert volume["kmsKeyId"] == ""
+    assert volume["encrypted"] is False
+    assert FILLER(("platformVersion",)) == ""
+    assert FILLER(("bucketRegion",)) == "us-east-2"
