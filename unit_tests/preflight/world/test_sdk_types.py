@@ -75,5 +75,5 @@ def test_key_ids_and_strings_of_no_known_shape_read_back_empty_never_made_up() -
     volume = sdk_types.up_outputs(sdk_types.resource_class("aws:ebs/volume:Volume"), {}, FILLER)
     assert volume["kmsKeyId"] == ""
     assert volume["encrypted"] is False
-    assert FILLER(("platformVersion",)) == ""
-    assert FILLER(("bucketRegion",)) == "us-east-2"
+    assert FILLER.namer(("platformVersion",)) == ""
+    assert FILLER.namer(("bucketRegion",)) == "us-east-2"
