@@ -102,6 +102,17 @@ def test_inline_aes256_names_the_bucket(policy_gate: PolicyGate) -> None:
     assert findings(policy_gate.run(resource(BUCKET, "inline", inline)), S3_KMS) == {("inline", "algorithm:AES256")}
 
 
+def test_a_bucket_reading_back_aes256_is_governed_by_its_attached_kms_configuration(policy_gate: PolicyGate) -> None:
+    # After a real `pulumi up` every new bucket reads back SSE-S3 (AES256) in its outputs, which AnalyzeStack sees;
+    # the attached configuration resource is what encrypts it.
+    read_back = {"rule": sse_rules("AES256", None)[0]}
+    bucket = resource(BUCKET, "audit", {"bucket": "audit-bucket", "serverSideEncryptionConfiguration": read_back})
+    configuration = resource(
+        SSE, "audit-sse", {"bucket": "audit-bucket", "rules": sse_rules()}, depends={"bucket": bucket}
+    )
+    assert findings(policy_gate.run(bucket, configuration), S3_KMS) == set()
+
+
 def test_unknown_key_in_preview_cannot_decide_and_reports_no_violation(policy_gate: PolicyGate) -> None:
     report = policy_gate.run(*bucket_with_sse(sse_rules("aws:kms", UNKNOWN)))
     assert findings(report, S3_KMS) == set()
