@@ -112,7 +112,7 @@ def _engine_resource(registration: Registration) -> EngineResource:
         name=registration.name,
         custom=registration.custom,
         parent=engine_urn(registration.parent) if registration.parent else "",
-        inputs=registration.inputs,
+        inputs=registration.checked_inputs,
         outputs=registration.outputs if registration.custom else registration.inputs,
         dependencies=[engine_urn(urn) for urn in registration.dependencies],
         property_dependencies={

@@ -138,6 +138,8 @@ class GateReport:
     # Baseline entries (policy, urn, finding) no run finding matched any more: the baseline can drop them.
     vanished: list[tuple[str, str, str]] = field(default_factory=list)
     baseline_file: str = ""
+    # What the gate could not analyse (placeholder invokes, unexpanded components): a PASS says nothing about them.
+    not_analysed: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for violation in self.violations if violation.status == status)
@@ -185,6 +187,7 @@ def render_json(report: GateReport) -> str:
     document = {
         "summary": summary,
         "violations": [violation.as_json(rules.get(violation.policy)) for violation in report.violations],
+        "notAnalysed": report.not_analysed,
     }
     return json.dumps(document, indent=2, sort_keys=True)
 
@@ -195,6 +198,7 @@ def render_table(report: GateReport) -> str:
         f"{len(report.rules)} policies, {report.resources} resources analysed: {report.counts_line()}",
     ]
     lines += [f"warning: {warning}" for warning in report.warnings]
+    lines += [f"not analysed: {line}" for line in report.not_analysed]
     by_policy: dict[str, list[Violation]] = defaultdict(list)
     for violation in report.violations:
         by_policy[violation.policy].append(violation)

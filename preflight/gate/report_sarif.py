@@ -122,6 +122,15 @@ def render_sarif(report: GateReport) -> str:
                 "automationDetails": {"id": f"preflight-gate/{report.project}/{report.stack}/"},
                 "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The repository root."}}},
                 "results": [_result(violation, report, index) for violation in report.violations],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        # What the gate could not analyse: a clean result says nothing about it.
+                        "toolExecutionNotifications": [
+                            {"level": "warning", "message": {"text": line}} for line in report.not_analysed
+                        ],
+                    }
+                ],
             }
         ],
     }

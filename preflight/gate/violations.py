@@ -213,4 +213,5 @@ def build_report(
         violations=violations,
         stack_file=(project.root / "Pulumi.yaml").relative_to(repo_root).as_posix(),
         warnings=warnings,
+        not_analysed=list(capture.not_analysed),
     )

@@ -25,6 +25,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{args.output}: {export.resource_count} resources for Checkov's terraform_plan framework")
     for token, count in sorted(export.unmapped.items()):
         print(f"unmapped type (left out, no known Terraform type): {token} x{count}", file=sys.stderr)
+    for line in capture.not_analysed:
+        print(f"not analysed: {line}", file=sys.stderr)
     return EXIT_OK
 
 

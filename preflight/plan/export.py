@@ -228,7 +228,11 @@ def export_plan(capture: Capture) -> PlanExport:
     by_urn = {item.registration.urn: item for item in exported}
     for item in exported:
         _add_references(item, by_urn)
-    return PlanExport(_document(providers, exported), unmapped, {urn: item.address for urn, item in by_urn.items()})
+    document = _document(providers, exported)
+    if capture.not_analysed:
+        # Not a Terraform plan key (Checkov ignores it): what no check saw, so a clean scan is read for what it is.
+        document["preflight_not_analysed"] = list(capture.not_analysed)
+    return PlanExport(document, unmapped, {urn: item.address for urn, item in by_urn.items()})
 
 
 def _document(providers: dict[str, Registration], exported: list[_Exported]) -> dict[str, Any]:

@@ -60,6 +60,13 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
     # The request's stackTrace: every frame from the constructor call outwards (SDK and runner frames included).
     stack_trace: tuple[SourcePosition, ...] = ()
+    # What the provider's Check adds to `inputs` before any policy sees them (auto-name, tagsAll).
+    check_added: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def checked_inputs(self) -> dict[str, Any]:
+        """The inputs after the provider's Check: what the engine hands the policy pack's Analyze."""
+        return {**self.inputs, **self.check_added}
 
     @property
     def is_provider(self) -> bool:
@@ -87,6 +94,9 @@ class Capture:
     resources: list[Registration]
     outputs: dict[str, Any]
     stack_urn: str = ""
+    # What the run could not analyse, one line each: invokes answered with a placeholder ("answered with a
+    # placeholder: TOKEN at FILE:LINE") and remote components whose children were never registered ("not expanded:").
+    not_analysed: list[str] = field(default_factory=list)
 
     def by_urn(self) -> dict[str, Registration]:
         return {r.urn: r for r in self.resources}

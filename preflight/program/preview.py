@@ -36,6 +36,7 @@ def render_preview_table(capture: Capture, verbose: bool = False) -> str:
     else:
         lines += ["(every resource: --verbose; every input: --format json)", ""]
     lines.append(f"outputs: {', '.join(sorted(capture.outputs)) or '(none)'}")
+    lines += [f"not analysed: {line}" for line in capture.not_analysed]
     return "\n".join(lines)
 
 
@@ -56,6 +57,7 @@ def preview_json(capture: Capture) -> dict[str, Any]:
             for r in capture.resources
         ],
         "outputs": capture.outputs,
+        "notAnalysed": capture.not_analysed,
     }
 
 

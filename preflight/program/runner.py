@@ -63,6 +63,7 @@ class RecordingMonitor(_sdk.MockMonitor):
     def __init__(self, mock_impl: mocks.Mocks, on_register: Callable[[], None] | None = None) -> None:
         super().__init__(mock_impl)
         self.on_register = on_register
+        self.mock_impl = mock_impl
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
@@ -100,6 +101,10 @@ class RecordingMonitor(_sdk.MockMonitor):
             id=response.id,
             outputs=_struct_to_dict(response.object) if request.custom else {},
         )
+        if record.custom and not record.is_provider and isinstance(self.mock_impl, AwsLikeMocks):
+            record.check_added = self.mock_impl.check_additions(
+                record.type, record.name, record.inputs, record.provider
+            )
         with self._lock:
             if any(r.urn == record.urn for r in self.registrations):
                 self.duplicates.append(record.urn)
@@ -169,8 +174,10 @@ def run_program(
     """
     timeout = run_timeout_seconds() if timeout_seconds is None else timeout_seconds
     impl = mock_impl if mock_impl is not None else AwsLikeMocks(preview=preview)
-    monitor = RecordingMonitor(impl, on_register)
     config = {**project.config, **(extra_config or {})}
+    if isinstance(impl, AwsLikeMocks) and impl.config_region is None:
+        impl.config_region = config.get("aws:region")
+    monitor = RecordingMonitor(impl, on_register)
     program = str(project.main)
     failures: list[BaseException] = []
 
@@ -202,7 +209,9 @@ def run_program(
     # does (a blocking call never returns to the event loop) and receive Ctrl-C; a program still running when the
     # command exits ends with the interpreter.
     worker = threading.Thread(target=run_in_thread, name=f"pulumi-program-{project.name}", daemon=True)
-    with _program_environment(project), collector_paused():
+    # The invoke watch patches pulumi.runtime for the whole process: the program's thread calls through it.
+    invoke_sites = impl.invoke_sites.watching() if isinstance(impl, AwsLikeMocks) else contextlib.nullcontext()
+    with _program_environment(project), collector_paused(), invoke_sites:
         worker.start()
         worker.join(timeout)
     if worker.is_alive() or (failures and isinstance(failures[0], TimeoutError)):
@@ -225,4 +234,14 @@ def run_program(
         resources=resources,
         outputs=monitor.stack_outputs,
         stack_urn=monitor.stack_urn,
+        not_analysed=_not_analysed(impl),
     )
+
+
+def _not_analysed(impl: mocks.Mocks) -> list[str]:
+    """The world's record of what it answered without analysing: placeholder invokes, unexpanded components."""
+    if not isinstance(impl, AwsLikeMocks):
+        return []
+    return [p.describe() for p in impl.invoke_sites.placeholders] + [
+        c.describe() for c in impl.remote_components.unexpanded
+    ]

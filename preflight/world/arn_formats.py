@@ -10,13 +10,13 @@ namespace is the ARN's, not the Pulumi module's (`states`, not `sfn`; `elasticlo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from preflight.world.arns import digest, stable_uuid
 
 ACCOUNT_SETTING = "PREFLIGHT_AWS_ACCOUNT"
 DEFAULT_ACCOUNT = "123456789012"
@@ -127,21 +127,6 @@ def region_facts(region: str) -> RegionFacts:
     compass = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c", "southeast": "se",
                "northeast": "ne", "northwest": "nw", "southwest": "sw"}  # fmt: skip
     return RegionFacts(region, f"{area}{compass.get(direction, direction[:2])}{number}", _zones("abc", (1, 2, 3)))
-
-
-def digest(seed: str, length: int) -> str:
-    """`length` hex characters derived from `seed`: stable across runs, distinct per seed."""
-    return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-
-def alnum(seed: str, length: int) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    raw = hashlib.sha256(seed.encode()).digest()
-    return "".join(alphabet[b % len(alphabet)] for b in raw[:length])
-
-
-def stable_uuid(seed: str) -> str:
-    return str(uuid.UUID(hex=digest(seed, 32)))
 
 
 # EC2-style ids: prefix and the ARN resource type they live under.

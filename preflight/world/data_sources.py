@@ -19,7 +19,8 @@ from typing import Any
 import pulumi.runtime
 
 from preflight.world import policy_document, sdk_types
-from preflight.world.arn_formats import REGIONS, Identity, alnum, digest, region_facts, service_of
+from preflight.world.arn_formats import REGIONS, Identity, region_facts, service_of
+from preflight.world.arns import alnum, digest
 from preflight.world.sdk_types import PlausibleStrings
 
 # The default VPC's range in every region (AWS: "Default VPC and default subnets"), one /20 per zone.
@@ -47,7 +48,7 @@ Answer = dict[str, Any]
 def _caller_identity(c: InvokeContext) -> Answer:
     account = c.identity.account
     return {"accountId": account, "arn": f"arn:{c.identity.partition}:iam::{account}:user/preflight",
-            "userId": "AIDAPREFLIGHTOFFLINE", "id": account}  # fmt: skip
+            "userId": "AIDAPREFLIGHT", "id": account}  # fmt: skip
 
 
 def _region(c: InvokeContext) -> Answer:

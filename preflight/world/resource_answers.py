@@ -226,7 +226,31 @@ RANDOM_TYPES = frozenset(
     for kind in ("randomString", "randomPet", "randomUuid", "randomPassword", "randomId", "randomInteger")
 )
 
+
+def _http_api(c: Ctx) -> Answer:
+    api_id = alnum(c.seed, 10)
+    return api_id, {
+        "name": c.physical_name(),
+        "arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/apis/{api_id}",
+        "executionArn": c.arn("execute-api", api_id),
+        "apiEndpoint": f"https://{api_id}.execute-api.{c.region}.amazonaws.com",
+    }
+
+
+def _http_stage(c: Ctx) -> Answer:
+    api = c.inputs.get("apiId", "")
+    stage = c.physical_name()
+    return stage, {
+        "name": stage,
+        "arn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}::/apis/{api}/stages/{stage}",
+        "executionArn": c.arn("execute-api", f"{api}/{stage}"),
+        "invokeUrl": f"https://{api}.execute-api.{c.region}.amazonaws.com/{stage}",
+    }
+
+
 ANSWERS: dict[str, Callable[[Ctx], Answer]] = {
+    "aws:apigatewayv2/api:Api": _http_api,
+    "aws:apigatewayv2/stage:Stage": _http_stage,
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:s3/bucket:Bucket": _bucket,

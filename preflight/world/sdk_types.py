@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi import _types as pulumi_types
 from pulumi.runtime import rpc
 
-from preflight.world.arn_formats import Identity, alnum, digest, kebab, region_facts
+from preflight import _sdk
+from preflight.world.arn_formats import Identity, kebab, region_facts
+from preflight.world.arns import alnum, digest
 
 UNKNOWN = rpc.UNKNOWN
+pulumi_types = _sdk.pulumi_types()
 # Deep enough for every pulumi-aws output type the examples read (cluster.identities[0].oidcs[0].issuer); bounds
 # the self-referencing output types (WAF rule statements) that would otherwise recurse without end.
 MAX_DEPTH = 5

@@ -10,6 +10,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 from preflight import AwsLikeMocks
 from preflight.world.resource_answers import ANSWERS
+from preflight.world.sdk_types import UNKNOWN
 
 PROVIDER_REF = "urn:pulumi:dev::demo::pulumi:pulumi:Stack$pulumi:providers:aws::aws-apse2::2b8e"
 ARN = re.compile(r"^arn:aws:[a-z0-9-]+:(ap-southeast-2)?:(123456789012)?:.+$")
@@ -71,9 +72,15 @@ def test_unknown_types_get_a_generic_arn(mocks: AwsLikeMocks) -> None:
     assert odd["arn"].startswith("arn:aws:unknown:")
 
 
-def test_preview_answers_inputs_only() -> None:
+def test_preview_answers_inputs_check_additions_and_unknown_computed_outputs() -> None:
     mocks = AwsLikeMocks(preview=True)
-    assert mocks.new_resource(_resource("aws:sqs/queue:Queue", "q", delaySeconds=5)) == (None, {"delaySeconds": 5})
+    resource_id, state = mocks.new_resource(_resource("aws:sqs/queue:Queue", "q", delaySeconds=5))
+    assert resource_id is None
+    assert state["delaySeconds"] == 5
+    assert re.fullmatch(r"q-[0-9a-f]{7}", state["name"])  # the auto-name is known at preview
+    assert state["arn"] == UNKNOWN
+    assert state["url"] == UNKNOWN
+    assert "kmsMasterKeyId" not in state  # Optional and not given: missing, not unknown
     provider_id, _ = mocks.new_resource(
         MockResourceArgs(typ="pulumi:providers:aws", name="p", inputs={}, provider="", resource_id="", custom=True)
     )
@@ -91,6 +98,7 @@ def test_preview_answers_inputs_only() -> None:
             "names",
             ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
         ),
+        ("aws:index/getAvailabilityZones:getAvailabilityZones", "zoneIds", ["apse2-az3", "apse2-az1", "apse2-az2"]),
         ("aws:secretsmanager/getRandomPassword:getRandomPassword", "randomPassword", "preflight-mock-not-a-secret"),
     ],
 )
@@ -100,8 +108,8 @@ def test_invokes_answer_in_the_providers_region(mocks: AwsLikeMocks, token: str,
     assert failures == []
 
 
-def test_unknown_invokes_answer_nothing(mocks: AwsLikeMocks) -> None:
-    assert mocks.call(MockCallArgs(token="aws:ec2/getAmi:getAmi", args={}, provider=PROVIDER_REF)) == ({}, [])
+def test_invokes_no_sdk_declares_answer_nothing(mocks: AwsLikeMocks) -> None:
+    assert mocks.call(MockCallArgs(token="nope:x/getY:getY", args={}, provider=PROVIDER_REF)) == ({}, [])
 
 
 def test_random_resources_answer_their_generated_result(mocks: AwsLikeMocks) -> None:
