@@ -17,12 +17,12 @@ from preflight.program.capture import (
     Capture,
     Registration,
     SourcePosition,
-    object_input,
 )
 from preflight.program.project import ProjectError, ProjectSpec, load_project
 from preflight.program.runner import ProgramError, run_program
 from preflight.world.arns import MOCK_ACCOUNT_ID, MOCK_PARTITION
 from preflight.world.mocks import AwsLikeMocks
+from preflight.world.provider_check import object_input
 
 __all__ = [
     "EXIT_ERROR",

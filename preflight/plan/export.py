@@ -31,7 +31,8 @@ from typing import Any
 
 from preflight.plan.attributes import convert_inputs, plain_value, resource_schema
 from preflight.plan.tf_types import snake_case, terraform_type
-from preflight.program.capture import Capture, Registration, object_input
+from preflight.program.capture import Capture, Registration
+from preflight.world.provider_check import object_input
 
 TERRAFORM_VERSION = "1.9.8"
 PLAN_FORMAT_VERSION = "1.2"

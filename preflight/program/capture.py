@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,17 +12,6 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 PROVIDER_PREFIX = "pulumi:providers:"
-
-
-def object_input(value: Any) -> dict[str, Any]:
-    """An object-typed input as a dict, {} when it is absent or not an object: provider inputs of object type arrive
-    JSON-encoded, resource inputs as objects."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)

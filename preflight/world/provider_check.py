@@ -74,8 +74,9 @@ def auto_named_key(type_token: str) -> AutoName | None:
     return spec
 
 
-def _object(value: Any) -> dict[str, Any]:
-    """A provider's object input: JSON-encoded on the wire, or already an object."""
+def object_input(value: Any) -> dict[str, Any]:
+    """An object-typed input as a dict, {} when it is absent or not an object: provider inputs of object type arrive
+    JSON-encoded, resource inputs as objects."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -94,9 +95,9 @@ class ProviderTags:
 
     @classmethod
     def from_provider_inputs(cls, inputs: Mapping[str, Any]) -> ProviderTags:
-        ignore = _object(inputs.get("ignoreTags"))
+        ignore = object_input(inputs.get("ignoreTags"))
         return cls(
-            default_tags=_object(inputs.get("defaultTags")).get("tags") or {},
+            default_tags=object_input(inputs.get("defaultTags")).get("tags") or {},
             ignore_keys=frozenset(ignore.get("keys") or ()),
             ignore_prefixes=tuple(ignore.get("keyPrefixes") or ()),
         )
