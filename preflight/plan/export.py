@@ -32,6 +32,7 @@ from typing import Any
 from preflight.plan.attributes import convert_inputs, plain_value, resource_schema
 from preflight.plan.tf_types import snake_case, terraform_type
 from preflight.program.capture import Capture, Registration
+from preflight.world import read_back
 from preflight.world.provider_check import object_input
 
 TERRAFORM_VERSION = "1.9.8"
@@ -87,7 +88,11 @@ class _Exported:
         reg = self.registration
         schema = resource_schema(reg.type, self.tf_type) or {}
         candidates: list[tuple[str, Any]] = [("id", reg.id)]
+        # AWS's read-back defaults and regions are shared by many resources: no value comes from them in particular.
+        shared = set(read_back.read_back(reg.type, {}, "", ""))
         for wire_name in sorted(reg.outputs, key=lambda k: (k not in _PREFERRED_ATTRIBUTES, k)):
+            if wire_name in shared or wire_name.lower().endswith("region"):
+                continue
             spec = schema.get(wire_name)
             candidates.append((spec.name if spec else snake_case(wire_name), plain_value(reg.outputs[wire_name])))
         targets: dict[str, str] = {}
