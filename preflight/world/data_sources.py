@@ -224,7 +224,8 @@ def answer(token: str, args: Mapping[str, Any], region: str, identity: Identity)
     result = sdk_types.result_class(token)
     if result is None:
         return {}
-    filler = sdk_types.Filler(context.plausible(token.rsplit(":", 1)[-1]))
+    # One element per list: a program indexes a lookup's ids (`get_ami_ids(...).ids[0]`) more often than it counts them.
+    filler = sdk_types.Filler(context.plausible(token.rsplit(":", 1)[-1]), scalar_list_length=1)
     # A result's properties are the invoke's arguments echoed plus what it looked up: the given ones win.
     return {**filler.object(result, (), depth=1), **{k: v for k, v in args.items() if v is not None}}
 

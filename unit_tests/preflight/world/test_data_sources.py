@@ -109,3 +109,8 @@ def _line_of(text: str) -> int:
 @pytest.mark.parametrize("token", sorted(data_sources.HANDLERS))
 def test_every_answer_is_plain_json(token: str) -> None:
     json.dumps(_answer(token))
+
+
+def test_a_placeholder_lookup_of_ids_has_one_to_index() -> None:
+    [image_id] = _answer("aws:ec2/getAmiIds:getAmiIds", owners=["self"])["ids"]
+    assert re.fullmatch(r"[0-9a-f]{17}", image_id)
