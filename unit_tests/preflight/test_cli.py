@@ -44,7 +44,8 @@ def test_preview_json_under_up(demo_root: Path, capsys: pytest.CaptureFixture[st
     code = cli.main(["preview", "--program", str(demo_root), "--up", "--format", "json"])
     assert code == cli.EXIT_OK
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"resources", "outputs"}
+    assert set(document) == {"resources", "outputs", "notAnalysed"}
+    assert document["notAnalysed"] == []
     queue = next(r for r in document["resources"] if r["type"] == "aws:sqs/queue:Queue")
     assert set(queue) == {"urn", "type", "name", "parent", "provider", "inputs", "sourcePosition"}
     assert queue["sourcePosition"]["uri"].endswith("program/__main__.py")
