@@ -22,7 +22,6 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-TOKEN = "aws:iam/getPolicyDocument:getPolicyDocument"
 DEFAULT_VERSION = "2012-10-17"
 _STATEMENT_KEYS = (
     ("Sid", "sid"),

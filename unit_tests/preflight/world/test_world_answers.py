@@ -74,16 +74,16 @@ def test_the_account_setting_moves_every_arn(monkeypatch: pytest.MonkeyPatch) ->
     mocks = AwsLikeMocks(preview=False, config_region="us-gov-west-1")
     _, state = _register(mocks, "aws:sqs/queue:Queue", "jobs", name="jobs")
     assert state["arn"] == "arn:aws-us-gov:sqs:us-gov-west-1:210987654321:jobs"
-    identity, _ = mocks.call(MockCallArgs(token="aws:index/getCallerIdentity:getCallerIdentity", args={}, provider=""))
+    identity, _ = mocks.call(MockCallArgs("aws:index/getCallerIdentity:getCallerIdentity", {}, ""))
     assert identity["accountId"] == "210987654321"
 
 
 def test_get_policy_document_is_answered_as_the_provider_renders_it() -> None:
     result, _ = AwsLikeMocks(preview=False).call(
         MockCallArgs(
-            token="aws:iam/getPolicyDocument:getPolicyDocument",
-            args={"statements": [{"actions": ["s3:*"], "resources": ["*"]}]},
-            provider="",
+            "aws:iam/getPolicyDocument:getPolicyDocument",
+            {"statements": [{"actions": ["s3:*"], "resources": ["*"]}]},
+            "",
         )
     )
     assert json.loads(result["json"]) == {
