@@ -75,7 +75,11 @@ def check_state_machine_tracing(subject: ResourceView, evaluation: Evaluation) -
 def lambda_log_group_name(function: ResourceView) -> Any:
     """The log group the function writes to: loggingConfig.logGroup, else Lambda's /aws/lambda/<name>."""
     configured = text(path(function.props, "loggingConfig", "logGroup"))
-    if configured is UNKNOWN or (isinstance(configured, str) and configured):
+    # In preview the provider leaves its computed loggingConfig unknown; taken from no other resource, it can only
+    # be the default Lambda picks, /aws/lambda/<name>.
+    if configured is UNKNOWN and function.depends_through("loggingConfig"):
+        return configured
+    if isinstance(configured, str) and configured:
         return configured
     name = text(field(function.props, "name"))
     return f"/aws/lambda/{name}" if isinstance(name, str) and name else UNKNOWN
