@@ -127,6 +127,16 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def account(session: nox.Session) -> None:
+    """API Gateway's account setting (cloudwatchRoleArn) in every region of a stack, read with the caller's AWS
+    credentials before a deploy: `nox -s account -- --stack STACK`. Exits 2 with the command that sets it."""
+    session.install("-e", ".[function]")
+    session.run(
+        "python", "-m", "integration_tests.apigateway_account", *session.posargs, env={"PYTHONPATH": "infrastructure"}
+    )
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Every benchmarks/*_bench.py script; each prints its figures beside a baseline measured in the same run."""
     session.install("-e", ".[test]")

@@ -24,7 +24,8 @@ import boto3
 import yaml
 from botocore.exceptions import ClientError
 
-from delivery_stack.config import StackConfig, parse_config
+from delivery_stack.config import StackConfig
+from integration_tests.apigateway_account import missing_settings, stack_config
 from integration_tests.local_target.clients import Credentials
 from integration_tests.local_target.creation import MOTO_ACCOUNT_ID
 from integration_tests.local_target.deploy import deploy
@@ -127,13 +128,6 @@ class StackUnderTest:
     @property
     def primary(self) -> RegionUnderTest:
         return self.regions[str(self.outputs["primary_region"])]
-
-
-def stack_config(project: ProjectSpec) -> StackConfig:
-    """The stack's typed config, read from its stack file as the program reads it (same environment overrides)."""
-    prefix = f"{project.name}:"
-    raw = {key.removeprefix(prefix): value for key, value in project.config.items() if key.startswith(prefix)}
-    return parse_config(raw, project.name, os.environ)
 
 
 def _function_outputs(region_outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -396,6 +390,12 @@ def ephemeral_aws_stack(project: ProjectSpec, base_stack: str) -> tuple[StackUnd
     """Create `<base>-it-<suffix>` with the base stack's config and a unique environment suffix, `up` it with the
     policy pack (the CrossGuard gate runs for real), and describe it. The caller must call `destroy()`."""
     require_aws_access()
+    # The first `up` in an account without API Gateway's CloudWatch role would fail half-way, leaving a stack to
+    # destroy: stop before creating anything, with the command that fixes it.
+    regions = stack_config(project).regions
+    missing = missing_settings(regions, lambda service, region: _aws_client_factory(region)(service))
+    if missing:
+        raise TargetUnavailable("; ".join(setting.line() for setting in missing))
     from pulumi import automation
 
     suffix = uuid.uuid4().hex[:6]
