@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
-from pipeline_api import entrypoint
 from pipeline_api.audit_store import AuditStore
 from pipeline_api.errors import DependencyError
 from unit_tests.functions.support import (
@@ -134,51 +132,6 @@ def test_responses_and_logs_never_hold_the_key_or_signatures(api: Api, function_
     assert function_logs.lines(), "the handler should have logged something"
     for secret_material in (SIGNING_KEY, good.removeprefix("sha256="), bad.removeprefix("sha256=")):
         assert secret_material not in exposed
-
-
-class GetSecretValueCounter:
-    """Counts GetSecretValue calls made by a boto3 client."""
-
-    def __init__(self, client: Any) -> None:
-        self.calls = 0
-        client.meta.events.register("before-call.secrets-manager.GetSecretValue", self._count)
-
-    def _count(self, **_: Any) -> None:
-        self.calls += 1
-
-
-def test_secret_is_read_once_per_ttl(
-    api: Api, moto_account: MotoAccount, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
-) -> None:
-    monkeypatch.setenv("SECRET_CACHE_SECONDS", "300")
-    entrypoint.reset(clock=clock, secretsmanager=moto_account.secretsmanager)
-    counter = GetSecretValueCounter(moto_account.secretsmanager)
-
-    for execution in ("e1", "e2", "e3"):
-        assert api.post_event(pipeline_event(executionId=execution)).status == 202
-    assert counter.calls == 1
-
-    clock.advance(299)
-    assert api.post_event(pipeline_event(executionId="e4")).status == 202
-    assert counter.calls == 1
-
-    # The TTL counts from the read, not from the last use: at 300 s the cached key has expired.
-    clock.advance(1)
-    assert api.post_event(pipeline_event(executionId="e5")).status == 202
-    assert counter.calls == 2
-    assert api.post_event(pipeline_event(executionId="e6")).status == 202
-    assert counter.calls == 2
-
-
-def test_rotated_key_is_used_once_the_cache_expires(api: Api, moto_account: MotoAccount, clock: FakeClock) -> None:
-    assert api.post_event(pipeline_event(executionId="before")).status == 202
-    rotated = "rotated-unit-test-key-not-a-secret"
-    moto_account.secretsmanager.put_secret_value(SecretId=moto_account.secret_arn, SecretString=rotated)
-    # Within the TTL the cached key still decides.
-    assert api.post_event(pipeline_event(executionId="old-key")).status == 202
-    clock.advance(301)
-    assert api.post_event(pipeline_event(executionId="stale"), key=SIGNING_KEY).status == 401
-    assert api.post_event(pipeline_event(executionId="fresh"), key=rotated).status == 202
 
 
 def test_too_short_a_secret_is_500_misconfigured(api: Api, moto_account: MotoAccount) -> None:

@@ -18,7 +18,7 @@ from pipeline_api.circuits import Circuits
 from pipeline_api.dead_letter import DEAD_LETTER_QUEUE, DeadLetterQueue
 from pipeline_api.errors import DependencyError, DependencyUnavailableError
 from pipeline_api.observability import CIRCUIT_OPENED, DEPENDENCY_FAILURE, count_with_dimension, logger
-from pipeline_api.signing_key import SIGNING_SECRET, SigningKeySource
+from pipeline_api.signing_key import SIGNING_SECRET, SigningKey, SigningKeySource
 from pipeline_api.tracing import subsegment
 
 if TYPE_CHECKING:
@@ -55,7 +55,9 @@ class Dependencies:
             clock=clock,
             on_transition=_log_transition,
         )
-        self._guarded_signing_key = self._circuits.protect(SIGNING_SECRET, self._fetch_signing_key)
+        # One circuit for both: they call the same secret, so their failures count together.
+        self._guarded_signing_keys = self._circuits.protect(SIGNING_SECRET, self._fetch_signing_keys)
+        self._guarded_refresh = self._circuits.protect(SIGNING_SECRET, self._refresh_signing_keys)
         self._guarded_audit_write = self._circuits.protect(AUDIT_BUCKET, self._write_audit)
 
     @cached_property
@@ -72,8 +74,12 @@ class Dependencies:
     def _dead_letter_queue(self) -> DeadLetterQueue:
         return DeadLetterQueue(self._clients.sqs, self._settings.dlq_url)
 
-    def _fetch_signing_key(self) -> bytes:
+    def _fetch_signing_keys(self) -> tuple[SigningKey, ...]:
         return self._signing_key_source.get()
+
+    def _refresh_signing_keys(self) -> tuple[SigningKey, ...] | None:
+        source = self._signing_key_source
+        return source.get() if source.refresh() else None
 
     def _write_audit(self, key: str, body: bytes) -> bool:
         return self._audit_store.put_if_absent(key, body)
@@ -93,9 +99,17 @@ class Dependencies:
                 dependency, "circuit open", self._circuits.retry_after_seconds(error)
             ) from error
 
-    def signing_key(self) -> bytes:
-        """The HMAC key, from the cache while it is fresh. Raises DependencyUnavailableError."""
-        return self._call(SIGNING_SECRET, self._guarded_signing_key)
+    def signing_keys(self) -> tuple[SigningKey, ...]:
+        """The accepted HMAC keys (AWSCURRENT first), from the cache while it is fresh.
+
+        Raises DependencyUnavailableError, or SigningKeyTooShortError for an unusable current key."""
+        return self._call(SIGNING_SECRET, self._guarded_signing_keys)
+
+    def refreshed_signing_keys(self) -> tuple[SigningKey, ...] | None:
+        """The keys read again now, or None when they were read too recently to ask Secrets Manager again.
+
+        Raises as `signing_keys`."""
+        return self._call(SIGNING_SECRET, self._guarded_refresh)
 
     def write_audit(self, key: str, body: bytes) -> bool:
         """True when this call wrote the record, False when it already existed. Raises DependencyUnavailableError."""
@@ -121,7 +135,7 @@ class Dependencies:
     def check_signing_secret(self) -> bool:
         """Whether the signing key can be had now, from the cache or from Secrets Manager."""
         try:
-            self.signing_key()
+            self.signing_keys()
         except DependencyUnavailableError:
             return False
         return True

@@ -26,6 +26,8 @@ FAILED = "RequestFailed"
 DEPENDENCY_FAILURE = "DependencyFailure"
 CIRCUIT_OPENED = "CircuitOpened"
 LATENCY = "RequestLatency"
+# A request signed with a key that is not AWSCURRENT: callers still to move to the rotated key (dimension `stage`).
+SIGNED_WITH_NONCURRENT_KEY = "SignedWithNoncurrentKey"
 
 
 def count(name: str) -> None:

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -15,10 +15,28 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pipeline_api import __version__
 from pipeline_api.audit_record import build_audit_entry
 from pipeline_api.errors import JSON_CONTENT_TYPE, ApiError, DependencyUnavailableError, SigningKeyTooShortError
-from pipeline_api.observability import ACCEPTED, DEAD_LETTERED, DUPLICATE, LOST, count, logger
+from pipeline_api.observability import (
+    ACCEPTED,
+    DEAD_LETTERED,
+    DUPLICATE,
+    LOST,
+    SIGNED_WITH_NONCURRENT_KEY,
+    count,
+    count_with_dimension,
+    logger,
+)
 from pipeline_api.responses import error_response, json_response
 from pipeline_api.runtime import Runtime
-from pipeline_api.signature import SIGNATURE_HEADER, verify_signature
+from pipeline_api.signature import (
+    CURRENT,
+    SIGNATURE_HEADER,
+    invalid_signature,
+    presented_signature,
+    signing_stage,
+)
+
+if TYPE_CHECKING:
+    from pipeline_api.dependencies import Dependencies
 
 PIPELINE_PATH = "/pipeline"
 HEALTH_PATH = "/health"
@@ -89,19 +107,36 @@ def _unavailable(message: str, retry_after_seconds: int) -> ApiError:
     )
 
 
-def accept_pipeline_event(event: APIGatewayProxyEvent, runtime: Runtime, request_id: str) -> Response[str]:
-    """POST /pipeline: authenticate, validate, write the audit record once; 202 with the event id."""
-    _require_json(event.headers.get("content-type"))
-    raw = _raw_body(event, runtime.settings.max_body_bytes)
-    dependencies = runtime.dependencies()
+def _authenticate(dependencies: Dependencies, raw: bytes, header_value: str | None) -> None:
+    """Accept a body signed with any accepted version of the signing secret (current, pending or previous).
+
+    A signature none of the cached keys made is checked once more against the keys read again: the secret may have
+    rotated since they were cached, and the caller may already hold the new key.
+    """
+    presented = presented_signature(header_value)
     try:
-        key = dependencies.signing_key()
+        stage = signing_stage(dependencies.signing_keys(), raw, presented)
+        if stage is None:
+            refreshed = dependencies.refreshed_signing_keys()
+            stage = signing_stage(refreshed, raw, presented) if refreshed is not None else None
     except DependencyUnavailableError as failure:
         raise _unavailable("the signing key cannot be read now; retry later", failure.retry_after_seconds) from None
     except SigningKeyTooShortError:
         logger.error("signing secret unusable", extra={"problem": "shorter than the minimum key length"})
         raise ApiError(500, "misconfigured", "the service is misconfigured") from None
-    verify_signature(key, raw, event.headers.get(SIGNATURE_HEADER))
+    if stage is None:
+        raise invalid_signature()
+    if stage != CURRENT:
+        count_with_dimension(SIGNED_WITH_NONCURRENT_KEY, "stage", stage)
+        logger.info("request signed with a non-current key", extra={"key_stage": stage})
+
+
+def accept_pipeline_event(event: APIGatewayProxyEvent, runtime: Runtime, request_id: str) -> Response[str]:
+    """POST /pipeline: authenticate, validate, write the audit record once; 202 with the event id."""
+    _require_json(event.headers.get("content-type"))
+    raw = _raw_body(event, runtime.settings.max_body_bytes)
+    dependencies = runtime.dependencies()
+    _authenticate(dependencies, raw, event.headers.get(SIGNATURE_HEADER))
 
     pipeline_event = runtime.parse_event(raw)
     entry = build_audit_entry(
