@@ -23,6 +23,8 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "unit", "policy", "gate", "engine-gate", "checkov", "integration"]
 
 PYTHON = "3.11"
+# Generated policy pack config, one file per stack (infrastructure/policy_config.py); never checked in.
+POLICY_CONFIG_DIR = Path("out") / "policy-config"
 
 # Every virtualenv a session builds gets its bytecode at install time (uv installs without it by default). With
 # PYTHONDONTWRITEBYTECODE=1, as here and in CI, Python never writes .pyc files but still reads them: without this,
@@ -172,8 +174,14 @@ def gate(session: nox.Session) -> None:
     # The pack runs on this interpreter (pulumi-policy); the gate validates policy config with jsonschema.
     session.install("-e", ".[policy]")
     build_function_packages(session)
-    # No policy config file: the pack's defaults are what `pulumi preview --policy-pack policies` applies.
-    session.run("python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies", *session.posargs)
+    # The policy config comes from the stack config (its log retention), generated as the workflows generate it for
+    # `pulumi preview/up --policy-pack-config`: one source of truth, nothing hand-edited.
+    policy_config = str(POLICY_CONFIG_DIR / "dev.json")
+    session.run("python", "infrastructure/policy_config.py", "--stack", "dev", "--output", policy_config)
+    session.run(
+        "python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies", "--config", policy_config,
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session(name="engine-gate", python=PYTHON)

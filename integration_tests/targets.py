@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import yaml
 from botocore.exceptions import ClientError
+from policy_config import policy_config_for
 
 from delivery_stack.config import StackConfig
 from integration_tests.apigateway_account import missing_settings, stack_config
@@ -406,8 +407,15 @@ def ephemeral_aws_stack(project: ProjectSpec, base_stack: str) -> tuple[StackUnd
         for key, value in base_stack_config(project, base_stack).items():
             stack.set_config(key, automation.ConfigValue(value=value))
         stack.set_config(f"{project.name}:environmentSuffix", automation.ConfigValue(value=f"it{suffix}"))
-        # The pack with its defaults, as users run `pulumi up --policy-pack policies`.
-        stack.up(on_output=print, policy_packs=[str(project.root / "policies")])
+        # The pack with the config generated from the stack config, as the deploy workflow runs `pulumi up`.
+        policy_config = project.root / "out" / "policy-config" / f"{name}.json"
+        policy_config.parent.mkdir(parents=True, exist_ok=True)
+        policy_config.write_text(json.dumps(policy_config_for(stack_config(project))), encoding="utf-8")
+        stack.up(
+            on_output=print,
+            policy_packs=[str(project.root / "policies")],
+            policy_pack_configs=[str(policy_config)],
+        )
         outputs = {key: value.value for key, value in stack.outputs().items()}
         described = _aws_stack(outputs, project, f"ephemeral stack {name}")
     except BaseException:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from build_functions import build_function
 
 from delivery_stack.config import ENV_OVERRIDES
@@ -26,3 +27,17 @@ def dev_stack_environment(build_root: Path) -> Iterator[Path]:
         for variable in ENV_OVERRIDES:
             patch.delenv(variable, raising=False)
         yield build_root
+
+
+def dev_stack_copy(directory: Path, **overrides: object) -> Path:
+    """The dev stack's project and stack files copied into `directory` (the program stays where it is), with the
+    given stack config keys replaced; returns `directory`, a program directory for preflight and the scripts."""
+    project = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    project["main"] = str(REPO_ROOT / "infrastructure")
+    stack = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    for key, value in overrides.items():
+        stack["config"][f"{project['name']}:{key}"] = value
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
+    return directory

@@ -89,3 +89,21 @@ def test_the_deployment_checks_the_api_gateway_account_setting_before_pulumi_up(
         index for index, step in enumerate(steps) if "configure-aws-credentials" in str(step.get("uses", ""))
     )
     assert credentials < check
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job", "steps"), [pytest.param(*found, id=f"{found[0]}:{found[1]}") for found in _pulumi_jobs()]
+)
+def test_the_pack_gets_the_policy_config_generated_from_the_stack_config(
+    workflow: str, job: str, steps: list[dict[str, Any]]
+) -> None:
+    """Issue 16.3: with `logRetentionDays: 30` the pack's 7-day default refused every log group of the stack."""
+    pulumi = next(index for index, step in enumerate(steps) if _pulumi_command(step))
+    config_file = (steps[pulumi].get("with") or {}).get("policyPackConfigs")
+    assert config_file, f"{workflow} job {job} runs the pack without the stack's policy config"
+    generate = _first_index(steps, ("infrastructure/policy_config.py",))
+    assert generate is not None
+    assert generate < pulumi
+    script = str(steps[generate]["run"])
+    assert f"--output {config_file}" in script
+    assert steps[generate].get("if") == steps[pulumi].get("if")
