@@ -100,6 +100,7 @@ class RecordingMonitor(_sdk.MockMonitor):
             ),
             id=response.id,
             outputs=_struct_to_dict(response.object) if request.custom else {},
+            ignore_changes=list(request.ignoreChanges),
         )
         if record.custom and not record.is_provider and isinstance(self.mock_impl, AwsLikeMocks):
             record.check_added = self.mock_impl.check_additions(

@@ -32,7 +32,7 @@ class Box(pulumi.ComponentResource):
             f"{name}-secret-version",
             secret_id=self.secret.id,
             secret_string=pulumi.Output.secret("placeholder"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string"]),
         )
         self.register_outputs({"queue_url": self.queue.url})
 

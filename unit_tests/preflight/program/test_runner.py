@@ -53,6 +53,14 @@ def test_inputs_arrive_as_the_engine_sees_them(demo: Capture) -> None:
     assert provider.inputs["region"] == "eu-west-1"
 
 
+def test_ignore_changes_arrive_as_engine_property_paths(demo: Capture) -> None:
+    """The program's snake_case names reach the engine camelCased: what a test of ignore_changes must compare."""
+    (version,) = demo.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.ignore_changes == ["secretString"]
+    (queue,) = demo.of_type("aws:sqs/queue:Queue")
+    assert queue.ignore_changes == []
+
+
 def test_preview_answers_unknowns_and_up_answers_realistic_values(demo: Capture) -> None:
     (subscription,) = demo.of_type("aws:sns/topicSubscription:TopicSubscription")
     (topic,) = demo.of_type("aws:sns/topic:Topic")
