@@ -107,3 +107,18 @@ def test_the_pack_gets_the_policy_config_generated_from_the_stack_config(
     script = str(steps[generate]["run"])
     assert f"--output {config_file}" in script
     assert steps[generate].get("if") == steps[pulumi].get("if")
+
+
+def test_the_deployment_hands_the_code_to_the_pipeline_that_owns_it() -> None:
+    """Issue 16.2: Pulumi creates each function from the local build, then ignores its code; main's code reaches the
+    functions through the delivery pipeline, whose finished run the integration suite waits for."""
+    steps = _workflow("deploy.yml")["jobs"]["deploy"].get("steps") or []
+    pulumi_up = next(index for index, step in enumerate(steps) if _pulumi_command(step) == "up")
+    deliver = _first_index(steps, ("pipeline_source",))
+    suite = _first_index(steps, ("nox -s integration",))
+    assert deliver is not None, "deploy.yml never hands the source to the delivery pipeline"
+    assert suite is not None
+    assert pulumi_up < deliver < suite
+    script = str(steps[deliver]["run"])
+    assert "git archive" in script
+    assert "list-pipeline-executions" in script
