@@ -35,10 +35,16 @@ SUPPORTED_REGIONS = (
 NatMode = Literal["none", "single", "per-az"]
 NAT_MODES: tuple[NatMode, ...] = ("none", "single", "per-az")
 
+DEV_ENVIRONMENT = "dev"
+# Pulumi.dev.yaml ships this placeholder; a stack of any other environment must name a real cost center, or its
+# costs would be allocated to nobody.
+PLACEHOLDER_COST_CENTERS = ("cc-0000",)
+
 # Environment variables that override stack config (for CI: a unique suffix per run, a narrower region list).
 ENV_OVERRIDES = {
     "DELIVERY_ENVIRONMENT_SUFFIX": "environmentSuffix",
     "DELIVERY_REGIONS": "regions",
+    "DELIVERY_AUDIT_BACKUP_REGION": "auditBackupRegion",
     "DELIVERY_ALERT_EMAIL": "alertEmail",
 }
 
@@ -63,6 +69,9 @@ class FunctionSettings:
     timeout_seconds: int = 15
     # None: no reserved concurrency, the function scales with the account's pool (a fixed 10 throttled production).
     reserved_concurrency: int | None = None
+    # None: no provisioned concurrency (cold starts are paid per start, not per hour). Set, the API calls a `live`
+    # alias kept warm with this many execution environments, which bill around the clock (README has the cost).
+    provisioned_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,12 @@ class StackConfig:
     # Cost allocation tags can only be activated once AWS billing has seen them (up to 24 h after first tagging).
     activate_cost_allocation_tags: bool = True
     allowed_origins: tuple[str, ...] = ()
+    # Secrets Manager rotates each function's signing key this often (the API accepts the previous key meanwhile).
+    signing_key_rotation_days: int = 30
+    # Cost Anomaly Detection alerts when an anomaly's total impact reaches this many dollars.
+    cost_anomaly_threshold_usd: float = 20.0
+    # Where the audit bucket's copy lives when `regions` has one region (with more, each replicates to the next).
+    audit_backup_region: str | None = None
 
     @property
     def primary_region(self) -> str:
@@ -241,6 +256,36 @@ def _origins(value: Any) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _audit_backup_region(value: Any, regions: tuple[str, ...]) -> str | None:
+    if value is None:
+        if len(regions) == 1:
+            raise ConfigError(
+                "auditBackupRegion",
+                value,
+                f"a supported region other than {regions[0]} for the audit bucket's copy (required with one region)",
+            )
+        return None
+    if len(regions) > 1:
+        raise ConfigError(
+            "auditBackupRegion", value, "unset: with several regions each audit bucket replicates to the next"
+        )
+    if value not in SUPPORTED_REGIONS or value == regions[0]:
+        raise ConfigError("auditBackupRegion", value, f"a supported region other than {regions[0]}")
+    return str(value)
+
+
+def _cost_center(value: Any, environment: str) -> str:
+    cost_center = _required_text("costCenter", value)
+    if cost_center in PLACEHOLDER_COST_CENTERS and environment != DEV_ENVIRONMENT:
+        raise ConfigError(
+            "costCenter",
+            value,
+            f"your organisation's cost center: {cost_center} is the dev stack's placeholder, accepted only with "
+            f"environment {DEV_ENVIRONMENT}",
+        )
+    return cost_center
+
+
 def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | None = None) -> StackConfig:
     """Validate raw config values (stack config keys, camelCase) and environment overrides into a StackConfig."""
     values = dict(raw)
@@ -276,23 +321,29 @@ def _parse_values(values: Mapping[str, Any], project: str) -> StackConfig:
     if nat_mode not in NAT_MODES:
         raise ConfigError("natMode", nat_mode, f"one of {', '.join(NAT_MODES)}")
     reserved = values.get("lambdaReservedConcurrency")
+    provisioned = values.get("lambdaProvisionedConcurrency")
     alert_email = values.get("alertEmail")
     if alert_email is not None and (not isinstance(alert_email, str) or not _EMAIL.match(alert_email)):
         raise ConfigError("alertEmail", alert_email, "an email address")
 
-    return StackConfig(
+    environment = _name_part("environment", values.get("environment", DEV_ENVIRONMENT), 8)
+    backup_region = _audit_backup_region(values.get("auditBackupRegion"), regions)
+    config = StackConfig(
         project=_name_part("project", project, 24),
-        environment=_name_part("environment", values.get("environment", "dev"), 8),
+        environment=environment,
         environment_suffix=_name_part("environmentSuffix", values.get("environmentSuffix", "main"), 8),
         regions=regions,
         owner=_required_text("owner", values.get("owner")),
-        cost_center=_required_text("costCenter", values.get("costCenter")),
+        cost_center=_cost_center(values.get("costCenter"), environment),
         vpc_cidrs=_vpc_cidrs(values.get("vpcCidrs"), regions),
         log_retention_days=retention,
         function=FunctionSettings(
             memory_mb=_as_int("lambdaMemoryMb", values.get("lambdaMemoryMb", 256), 128, 10240),
             timeout_seconds=_as_int("lambdaTimeoutSeconds", values.get("lambdaTimeoutSeconds", 15), 1, 29),
             reserved_concurrency=None if reserved is None else _as_int("lambdaReservedConcurrency", reserved, 1, 10000),
+            provisioned_concurrency=(
+                None if provisioned is None else _as_int("lambdaProvisionedConcurrency", provisioned, 1, 1000)
+            ),
         ),
         api=ApiSettings(
             throttle_rate_limit=_as_float("apiRateLimit", values.get("apiRateLimit", 50), 1, 10000),
@@ -311,7 +362,22 @@ def _parse_values(values: Mapping[str, Any], project: str) -> StackConfig:
             "activateCostAllocationTags", values.get("activateCostAllocationTags", True)
         ),
         allowed_origins=_origins(values.get("allowedOrigins")),
+        signing_key_rotation_days=_as_int("signingKeyRotationDays", values.get("signingKeyRotationDays", 30), 1, 365),
+        cost_anomaly_threshold_usd=_as_float(
+            "costAnomalyThresholdUsd", values.get("costAnomalyThresholdUsd", 20), 1, 1_000_000
+        ),
+        audit_backup_region=backup_region,
     )
+    function = config.function
+    if None not in (function.reserved_concurrency, function.provisioned_concurrency) and (
+        (function.provisioned_concurrency or 0) > (function.reserved_concurrency or 0)
+    ):
+        raise ConfigError(
+            "lambdaProvisionedConcurrency",
+            function.provisioned_concurrency,
+            f"at most lambdaReservedConcurrency ({function.reserved_concurrency}): warm environments come out of it",
+        )
+    return config
 
 
 # The keys load_config reads. The CLI hands structured values (YAML lists, maps) to the program as JSON strings;
@@ -320,7 +386,8 @@ CONFIG_KEYS = (
     "environment", "environmentSuffix", "regions", "owner", "costCenter", "vpcCidrs", "logRetentionDays",
     "lambdaMemoryMb", "lambdaTimeoutSeconds", "lambdaReservedConcurrency", "apiRateLimit", "apiBurstLimit",
     "apiQuotaPerDay", "wafRateLimit", "errorRateThresholdPercent", "alertEmail", "budgetLimitUsd", "natMode",
-    "allowedOrigins", "apiLatencyP99Ms", "activateCostAllocationTags",
+    "allowedOrigins", "apiLatencyP99Ms", "activateCostAllocationTags", "signingKeyRotationDays",
+    "costAnomalyThresholdUsd", "auditBackupRegion", "lambdaProvisionedConcurrency",
 )  # fmt: skip
 
 

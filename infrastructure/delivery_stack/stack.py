@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from delivery_stack.components.api import API_FUNCTION, Api, ApiArgs
-from delivery_stack.components.budget import BudgetArgs, CostBudget, budget_publisher
+from delivery_stack.components.budget import COST_ANOMALY_SERVICE, BudgetArgs, CostBudget, budget_publisher
 from delivery_stack.components.cicd import (
     DeliveryPipeline,
     DeliveryPipelineArgs,
@@ -19,11 +19,18 @@ from delivery_stack.components.cicd import (
     failure_publishers,
 )
 from delivery_stack.components.dashboard import Dashboard, DashboardArgs, function_widgets
-from delivery_stack.components.function import DeliveryFunction, DeliveryFunctionArgs
+from delivery_stack.components.function import LIVE_ALIAS, DeliveryFunction, DeliveryFunctionArgs
 from delivery_stack.components.logdelivery import LogDelivery, LogDeliveryArgs
 from delivery_stack.components.monitoring import Monitoring, MonitoringArgs, TopicPublisher
 from delivery_stack.components.network import Network, NetworkArgs
-from delivery_stack.components.replication import AuditReplication, AuditReplicationArgs, ReplicaEnd, replication_pairs
+from delivery_stack.components.replication import (
+    AuditCopy,
+    AuditReplication,
+    AuditReplicationArgs,
+    ReplicaEnd,
+    replication_pairs,
+)
+from delivery_stack.components.rotation import SecretRotation, SecretRotationArgs, rotation_function_key
 from delivery_stack.components.secrets import ApplicationSecret, ApplicationSecretArgs
 from delivery_stack.components.storage import DEFAULT_ALERT_PUBLISHERS, Storage, StorageArgs
 from delivery_stack.config import StackConfig, load_config
@@ -71,7 +78,8 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
     # Services that publish to the encrypted alert topic: the key policy and the topic policy both admit them. In
     # the primary region EventBridge (pipeline failures) and Budgets publish too, each for its one source ARN.
     scoped_publishers: list[TopicPublisher] = [*failure_publishers(ctx), budget_publisher(ctx)] if is_primary else []
-    alert_publishers = DEFAULT_ALERT_PUBLISHERS
+    # Cost Anomaly Detection (beside the budget, in the primary region) is admitted for this account only.
+    alert_publishers = (*DEFAULT_ALERT_PUBLISHERS, COST_ANOMALY_SERVICE) if is_primary else DEFAULT_ALERT_PUBLISHERS
     # The key admits every publisher's service, derived from the publishers so the two lists cannot drift apart.
     key_publishers = (*alert_publishers, *dict.fromkeys(publisher.service for publisher in scoped_publishers))
 
@@ -93,6 +101,7 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
 
     secrets: dict[str, ApplicationSecret] = {}
     functions: dict[str, DeliveryFunction] = {}
+    rotations: dict[str, SecretRotation] = {}
     for package in packages:
         secrets[package.name] = ApplicationSecret(
             ctx.logical(f"{package.name}-signing-key"),
@@ -114,6 +123,20 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
                 settings=config.function,
                 allowed_origins=config.allowed_origins,
                 metrics_namespace=config.project,
+                log_retention_days=config.log_retention_days,
+                subnet_ids=network.private_subnet_ids,
+                security_group_ids=[network.function_security_group.id],
+            ),
+        )
+        rotations[package.name] = SecretRotation(
+            ctx.logical(rotation_function_key(package.name)),
+            SecretRotationArgs(
+                context=ctx,
+                package=package,
+                secret=secrets[package.name].secret,
+                initial_version=secrets[package.name].initial_version,
+                key=storage.key,
+                rotation_days=config.signing_key_rotation_days,
                 log_retention_days=config.log_retention_days,
                 subnet_ids=network.private_subnet_ids,
                 security_group_ids=[network.function_security_group.id],
@@ -152,6 +175,7 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
             allowed_origins=config.allowed_origins,
             error_rate_threshold_percent=config.error_rate_threshold_percent,
             log_retention_days=config.log_retention_days,
+            function_alias=functions[API_FUNCTION].live_alias,
         ),
     )
 
@@ -169,9 +193,15 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
             context=ctx,
             key=storage.key,
             artifacts_bucket=storage.artifacts_bucket,
-            functions={key: function.function for key, function in functions.items()},
+            functions={
+                **{key: function.function for key, function in functions.items()},
+                **{rotation_function_key(key): rotation.function for key, rotation in rotations.items()},
+            },
             alert_topic=monitoring.alert_topic,
             log_retention_days=config.log_retention_days,
+            # The rotation functions ship in their secret's function package.
+            packages={rotation_function_key(key): key for key in rotations},
+            aliases={key: LIVE_ALIAS for key, function in functions.items() if function.live_alias is not None},
         ),
     )
     dashboard = Dashboard(ctx.logical("dashboard"), DashboardArgs(context=ctx, widgets=dashboard_widgets))
@@ -191,6 +221,8 @@ def deploy_region(ctx: RegionContext, packages: Sequence[FunctionPackage]) -> Re
                 "dlq_url": function.dlq.url,
                 "log_group_name": function.log_group.name,
                 "secret_arn": secrets[key].secret.arn,
+                "rotation_function_name": rotations[key].function.name,
+                "rotation_log_group_name": rotations[key].log_group.name,
                 "alarm_names": [alarm.name for alarm in monitoring.function_alarms[key].all],
             }
             for key, function in functions.items()
@@ -226,6 +258,16 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
         return ReplicaEnd(deployment.context, storage.audit_bucket, storage.key, storage.audit.versioning)
 
     pairs = replication_pairs(list(by_region))
+    copies: list[str] = []
+    if config.audit_backup_region is not None:
+        # One region: its audit records replicate to a bucket of their own in the configured backup region.
+        backup = region_context(config, config.audit_backup_region, stack)
+        copy = AuditCopy(backup.logical("auditcopy"), backup)
+        AuditReplication(
+            primary.context.logical("audit-replication"),
+            AuditReplicationArgs(context=primary.context, source=replica_end(primary), destination=copy.end(backup)),
+        )
+        copies.append(f"{primary.context.region} -> {config.audit_backup_region} (audit copy)")
     for source_region, destination_region in pairs:
         source, destination = by_region[source_region], by_region[destination_region]
         # Created with the source region's provider: the configuration belongs to the source bucket.
@@ -254,6 +296,7 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
             project=config.project,
             alert_email=config.alert_email,
             activate_cost_allocation_tags=config.activate_cost_allocation_tags,
+            anomaly_threshold_usd=config.cost_anomaly_threshold_usd,
         ),
     )
     return {
@@ -261,7 +304,7 @@ def connect_regions(deployments: Sequence[RegionDeployment], stack: str) -> dict
         "build_log_group_name": pipeline.build_log_group.name,
         "pipeline_source": pipeline.source_location,
         "budget_name": budget.budget.name,
-        "audit_replication": [f"{source} -> {destination}" for source, destination in pairs],
+        "audit_replication": [*(f"{source} -> {destination}" for source, destination in pairs), *copies],
     }
 
 

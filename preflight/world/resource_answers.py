@@ -74,9 +74,21 @@ def _lambda_function(c: Ctx) -> Answer:
         "name": name,
         "arn": arn,
         "qualifiedArn": f"{arn}:$LATEST",
-        "invokeArn": f"arn:{MOCK_PARTITION}:apigateway:{c.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
-        "version": "$LATEST",
+        "invokeArn": _invoke_arn(c.region, arn),
+        # Lambda publishes version 1 when the function is created with `publish`.
+        "version": "1" if c.inputs.get("publish") is True else "$LATEST",
     }
+
+
+def _invoke_arn(region: str, arn: str) -> str:
+    return f"arn:{MOCK_PARTITION}:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+def _lambda_alias(c: Ctx) -> Answer:
+    function_name = str(c.inputs.get("functionName") or c.physical_name())
+    name = str(c.inputs.get("name") or c.physical_name())
+    arn = c.arn("lambda", f"function:{function_name}:{name}")
+    return arn, {"name": name, "arn": arn, "invokeArn": _invoke_arn(c.region, arn)}
 
 
 def _log_group(c: Ctx) -> Answer:
@@ -261,6 +273,7 @@ ANSWERS: dict[str, Callable[[Ctx], Answer]] = {
     "aws:iam/role:Role": _role,
     "aws:iam/policy:Policy": _managed_policy,
     "aws:lambda/function:Function": _lambda_function,
+    "aws:lambda/alias:Alias": _lambda_alias,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,

@@ -46,6 +46,7 @@ def test_reserved_concurrency_is_unset_by_default() -> None:
 def test_structured_values_arrive_as_lists_maps_or_strings() -> None:
     config = parse(
         regions=["eu-west-1"],
+        auditBackupRegion="eu-central-1",
         vpcCidrs={"eu-west-1": "10.40.0.0/20"},
         allowedOrigins="https://a.example.com, https://b.example.com",
         lambdaMemoryMb=1024,
@@ -67,10 +68,16 @@ def test_regions_as_comma_separated_string() -> None:
 
 
 def test_environment_overrides_win_over_stack_config() -> None:
-    env = {"DELIVERY_ENVIRONMENT_SUFFIX": "pr42", "DELIVERY_REGIONS": "eu-west-1", "DELIVERY_ALERT_EMAIL": "a@b.io"}
+    env = {
+        "DELIVERY_ENVIRONMENT_SUFFIX": "pr42",
+        "DELIVERY_REGIONS": "eu-west-1",
+        "DELIVERY_AUDIT_BACKUP_REGION": "eu-central-1",
+        "DELIVERY_ALERT_EMAIL": "a@b.io",
+    }
     config = parse(env=env)
     assert config.environment_suffix == "pr42"
     assert config.regions == ("eu-west-1",)
+    assert config.audit_backup_region == "eu-central-1"
     assert config.alert_email == "a@b.io"
 
 
@@ -227,3 +234,11 @@ def test_booleans_arrive_as_strings_or_booleans(raw: Any, expected: bool) -> Non
 def test_a_boolean_that_is_neither_true_nor_false_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"`activateCostAllocationTags` = 'yes': true or false"):
         parse(activateCostAllocationTags="yes")
+
+
+def test_the_dev_placeholder_cost_center_is_refused_outside_dev() -> None:
+    """Seed failure: "No cost allocation tags" (issue 16): the dev stack's `cc-0000` must not reach a real stack."""
+    assert parse().cost_center == "cc-0000"
+    with pytest.raises(ConfigError, match=r"`costCenter` = 'cc-0000'.*placeholder"):
+        parse(environment="prod")
+    assert parse(environment="prod", costCenter="cc-4711").cost_center == "cc-4711"

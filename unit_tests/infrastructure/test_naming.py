@@ -11,7 +11,15 @@ from delivery_stack.context import RegionContext
 from delivery_stack.naming import LIMITS, logical_name, physical_name, region_short
 
 CONFIG = parse_config(
-    {"regions": ["us-east-1"], "owner": "o", "costCenter": "cc", "allowedOrigins": ["*"]}, "serverless-delivery", {}
+    {
+        "regions": ["us-east-1"],
+        "auditBackupRegion": "us-west-2",
+        "owner": "o",
+        "costCenter": "cc",
+        "allowedOrigins": ["*"],
+    },
+    "serverless-delivery",
+    {},
 )
 
 

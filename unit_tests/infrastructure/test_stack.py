@@ -14,11 +14,13 @@ from pulumi.runtime.mocks import MockResourceArgs
 from preflight import AwsLikeMocks, Capture, ProgramError, ProjectSpec, run_program
 from unit_tests.infrastructure.support import (
     ONE_REGION,
+    ONE_REGION_BACKUP,
     PROJECT,
     REPO_ROOT,
     REQUIRED_TAGS,
     THREE_REGIONS,
     regions_config,
+    stack_regions,
 )
 
 COMPONENT_PREFIX = "delivery:"
@@ -49,8 +51,10 @@ def test_components_take_settings_from_their_args_never_from_the_stack_config() 
 def test_one_provider_per_region(capture: Capture) -> None:
     """Seed failure: "Multi-region deployment does not pass provider to resources" (one explicit provider each)."""
     regions = sorted(p.inputs["region"] for p in capture.providers() if p.package == "aws")
-    expected = ONE_REGION if len(regions) == 1 else THREE_REGIONS
-    assert regions == sorted(expected)
+    expected = ONE_REGION if len(stack_regions(capture)) == 1 else THREE_REGIONS
+    # A one-region stack also has a provider for its audit copy's region, and nothing else there.
+    backup = [ONE_REGION_BACKUP] if expected == ONE_REGION else []
+    assert regions == sorted([*expected, *backup])
     # The first configured region is the primary one.
     assert capture.outputs["primary_region"] == expected[0]
 
@@ -104,13 +108,15 @@ def test_every_provider_carries_the_required_tags(capture: Capture) -> None:
 
 
 def test_component_types_per_region(capture: Capture) -> None:
-    regions = len([p for p in capture.providers() if p.package == "aws"])
+    regions = len(stack_regions(capture))
     counts = capture.type_counts()
     assert counts["delivery:storage:Storage"] == regions
-    assert counts["delivery:storage:SecureBucket"] == 3 * regions
+    # A one-region stack adds its audit copy's bucket.
+    assert counts["delivery:storage:SecureBucket"] == 3 * regions + (1 if regions == 1 else 0)
     assert counts["delivery:function:DeliveryFunction"] == regions
     assert counts["delivery:iam:ServiceRole"] >= regions
     assert counts["delivery:secrets:ApplicationSecret"] == regions
+    assert counts["delivery:rotation:SecretRotation"] == regions
     assert counts["delivery:monitoring:Monitoring"] == regions
     assert counts["delivery:monitoring:Dashboard"] == regions
 
@@ -137,6 +143,8 @@ def test_outputs_name_everything_an_operator_needs_per_region(capture: Capture) 
             "log_group_name",
             "secret_arn",
             "alarm_names",
+            "rotation_function_name",
+            "rotation_log_group_name",
         }
 
 
@@ -211,7 +219,8 @@ def test_logical_names_are_unique_across_regions(three_regions: Capture) -> None
     names = [r.urn for r in three_regions.resources]
     assert len(names) == len(set(names))
     physical = [r.inputs["name"] for r in three_regions.of_type("aws:lambda/function:Function")]
-    assert len(set(physical)) == 3
+    # The API function and its secret's rotation function in each of the three regions.
+    assert len(set(physical)) == len(physical) == 6
 
 
 class _CountingMocks(AwsLikeMocks):
@@ -294,5 +303,7 @@ def test_environment_override_narrows_the_regions(
 ) -> None:
     """DELIVERY_REGIONS (documented override) wins over the stack file."""
     monkeypatch.setenv("DELIVERY_REGIONS", "us-west-2")
+    monkeypatch.setenv("DELIVERY_AUDIT_BACKUP_REGION", "us-east-2")
     capture = run_program(project, preview=True, extra_config=regions_config(["us-east-1", "us-west-2"]))
-    assert [p.inputs["region"] for p in capture.providers()] == ["us-west-2"]
+    assert sorted(p.inputs["region"] for p in capture.providers()) == ["us-east-2", "us-west-2"]
+    assert list(capture.outputs["regions"]) == ["us-west-2"]

@@ -24,6 +24,13 @@ MAX_RETRY_ATTEMPTS = 2
 MAX_EVENT_AGE_SECONDS = 3600
 # SQS maximum: a failed event waits two weeks for an operator.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# The function's code has one owner after the first deploy: the delivery pipeline (build once, update-function-code
+# in every region). Pulumi uploads the local build only when it creates the function, then ignores these inputs, so
+# a `pulumi up` from another tree cannot put its own build back over what the pipeline delivered; the pipeline's
+# deploy role in turn may change only the code (lambda:UpdateFunctionCode), never the configuration Pulumi owns.
+# With provisioned concurrency the API calls this alias; the pipeline publishes each delivered version and moves it.
+LIVE_ALIAS = "live"
+PIPELINE_OWNED_CODE = ("code", "source_code_hash", "s3_bucket", "s3_key", "s3_object_version", "image_uri")
 VPC_ACCESS_ACTIONS = (
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
@@ -97,6 +104,9 @@ class DeliveryFunction(pulumi.ComponentResource):
     role: ServiceRole
     function: aws.lambda_.Function
     event_invoke_config: aws.lambda_.FunctionEventInvokeConfig
+    # Only with provisioned concurrency: the alias the API invokes, and its warm execution environments.
+    live_alias: aws.lambda_.Alias | None = None
+    provisioned_concurrency: aws.lambda_.ProvisionedConcurrencyConfig | None = None
 
     def __init__(self, name: str, args: DeliveryFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if (args.subnet_ids is None) != (args.security_group_ids is None):
@@ -165,14 +175,35 @@ class DeliveryFunction(pulumi.ComponentResource):
             memory_size=settings.memory_mb,
             timeout=settings.timeout_seconds,
             reserved_concurrent_executions=settings.reserved_concurrency,
+            # Provisioned concurrency needs a published version behind an alias; the first one is published here.
+            publish=settings.provisioned_concurrency is not None,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             kms_key_arn=args.key.arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
             vpc_config=vpc_config,
             # The log group must exist first (or Lambda creates an unencrypted one that never expires), and the
             # role's policy must be in place before the first invocation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, self.role.policy]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.log_group, self.role.policy], ignore_changes=list(PIPELINE_OWNED_CODE)
+            ),
         )
+        if settings.provisioned_concurrency is not None:
+            self.live_alias = aws.lambda_.Alias(
+                f"{name}-live",
+                name=LIVE_ALIAS,
+                function_name=self.function.name,
+                function_version=self.function.version,
+                description="What the API invokes; the pipeline moves it to each version it delivers",
+                # Pulumi points it at the first version only: the pipeline owns the code, and so which version runs.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["function_version"]),
+            )
+            self.provisioned_concurrency = aws.lambda_.ProvisionedConcurrencyConfig(
+                f"{name}-provisioned-concurrency",
+                function_name=self.function.name,
+                qualifier=self.live_alias.name,
+                provisioned_concurrent_executions=settings.provisioned_concurrency,
+                opts=child,
+            )
         self.event_invoke_config = aws.lambda_.FunctionEventInvokeConfig(
             f"{name}-event-invoke",
             function_name=self.function.name,
@@ -191,3 +222,13 @@ class DeliveryFunction(pulumi.ComponentResource):
                 "log_group_name": self.log_group.name,
             }
         )
+
+    @property
+    def invoke_arn(self) -> pulumi.Output[str]:
+        """What the API integration invokes: the live alias with provisioned concurrency, else the function."""
+        return self.live_alias.invoke_arn if self.live_alias is not None else self.function.invoke_arn
+
+    @property
+    def qualifier(self) -> pulumi.Output[str] | None:
+        """The alias an invoke permission must name, or None for the unqualified function."""
+        return self.live_alias.name if self.live_alias is not None else None

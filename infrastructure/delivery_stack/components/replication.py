@@ -1,9 +1,10 @@
 """Replication: each region's audit bucket copies every new record to the next region's audit bucket.
 
 With regions r0..rn-1 the copies run r0 -> r1 -> ... -> rn-1 -> r0, so every region's audit trail has a copy outside
-its own region (two regions replicate both ways; S3 never replicates a replica again). Objects are encrypted with
-the source region's key and re-encrypted with the destination region's key. Delete markers are not replicated: a
-delete in one region must not erase the copy that exists to survive it.
+its own region (two regions replicate both ways; S3 never replicates a replica again). A one-region stack replicates
+to an audit copy bucket in its configured backup region (`auditBackupRegion`), which holds nothing else. Objects
+are encrypted with the source region's key and re-encrypted with the destination region's key. Delete markers are
+not replicated: a delete in one region must not erase the copy that exists to survive it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement, key_use_through_s3, objects_arn
+from delivery_stack.components.iam import (
+    ServiceRole,
+    ServiceRoleArgs,
+    Statement,
+    key_use_through_s3,
+    objects_arn,
+    policy_document,
+)
+from delivery_stack.components.storage import AUDIT_LIFECYCLE, SecureBucket, SecureBucketArgs, key_policy_statements
 from delivery_stack.context import RegionContext
 
 
@@ -140,3 +149,44 @@ class AuditReplication(pulumi.ComponentResource):
             ),
         )
         self.register_outputs({"source_bucket": source.bucket.bucket, "destination_bucket": destination.bucket.bucket})
+
+
+class AuditCopy(pulumi.ComponentResource):
+    """The backup region's end of a one-region stack's replication: a rotating key and a secure audit bucket."""
+
+    key: aws.kms.Key
+    key_alias: aws.kms.Alias
+    bucket: SecureBucket
+
+    def __init__(self, name: str, context: RegionContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("delivery:replication:AuditCopy", name, None, context.component_options(opts))
+        child = pulumi.ResourceOptions(parent=self)
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{context.name('auditcopy-key')}: encrypts the copy of the audit records in {context.region}",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=30,
+            # Only S3 uses this key, on behalf of this account (the replication role); nothing publishes with it.
+            policy=policy_document(key_policy_statements(context, ("s3",), ()), "resource"),
+            opts=child,
+        )
+        self.key_alias = aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/{context.name('key-auditcopy', 'kms_alias')}",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
+        self.bucket = SecureBucket(
+            f"{name}-bucket",
+            SecureBucketArgs(
+                context=context, bucket_name=context.name("auditcopy", "s3"), key=self.key, lifecycle=AUDIT_LIFECYCLE
+            ),
+            opts=child,
+        )
+        self.register_outputs({"bucket_name": self.bucket.bucket.bucket})
+
+    def end(self, context: RegionContext) -> ReplicaEnd:
+        return ReplicaEnd(context, self.bucket.bucket, self.key, self.bucket.versioning)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from delivery_stack.components.budget import BUDGET_ALERTS
@@ -17,7 +19,13 @@ from unit_tests.infrastructure.support import (
 
 BUDGET = "aws:budgets/budget:Budget"
 TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
-RAW_CONFIG = {"regions": ["eu-west-1"], "owner": "team", "costCenter": "cc-1", "allowedOrigins": ["https://a.example"]}
+RAW_CONFIG = {
+    "regions": ["eu-west-1"],
+    "auditBackupRegion": "eu-central-1",
+    "owner": "team",
+    "costCenter": "cc-1",
+    "allowedOrigins": ["https://a.example"],
+}
 
 
 def _primary(capture: Capture, type_token: str) -> Registration:
@@ -121,3 +129,46 @@ def test_the_budget_alone_takes_limit_project_email_and_tag_activation_from_its_
     tags = capture.of_type(TAG)
     assert sorted(t.inputs["tagKey"] for t in tags) == ["CostCenter", "Project"]
     assert {t.name.split("-tag-")[0] for t in tags} == {"budget-active"}
+
+
+ANOMALY_MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
+ANOMALY_SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+
+
+def test_cost_anomaly_detection_watches_the_budgets_costs_and_alerts_the_topic(up_three: Capture) -> None:
+    """Seed failure: "Missing budget alerts ... or cost anomaly detection" (issue 16): beside the budget, a monitor on
+    the same tagged costs, alerting the primary region's topic as soon as an anomaly reaches the threshold."""
+    (monitor,) = resources_of(up_three, ANOMALY_MONITOR)
+    (subscription,) = resources_of(up_three, ANOMALY_SUBSCRIPTION)
+    primary = up_three.outputs["primary_region"]
+    assert up_three.region_of(monitor) == up_three.region_of(subscription) == primary
+    assert monitor.inputs["monitorType"] == "CUSTOM"
+    specification = json.loads(monitor.inputs["monitorSpecification"])
+    assert specification == {"Tags": {"Key": "Project", "Values": ["serverless-delivery"], "MatchOptions": ["EQUALS"]}}
+    assert subscription.inputs["monitorArnLists"] == [monitor.outputs["arn"]]
+    topic = _primary(up_three, "aws:sns/topic:Topic")
+    assert subscription.inputs["subscribers"] == [{"type": "SNS", "address": topic.outputs["arn"]}]
+    # SNS subscribers only take immediate alerts.
+    assert subscription.inputs["frequency"] == "IMMEDIATE"
+    dimension = subscription.inputs["thresholdExpression"]["dimension"]
+    assert dimension == {
+        "key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+        "matchOptions": ["GREATER_THAN_OR_EQUAL"],
+        "values": ["20"],
+    }
+    assert _primary(up_three, "aws:sns/topicPolicy:TopicPolicy").urn in subscription.dependencies
+    # The encrypted topic's key lets Cost Anomaly Detection publish, for this account only.
+    key = _primary(up_three, "aws:kms/key:Key")
+    (publishers,) = [
+        s for s in policy_json(key.inputs["policy"])["Statement"] if s["Sid"] == "AlertPublishersUseEncryptedTopic"
+    ]
+    assert "costalerts.amazonaws.com" in publishers["Principal"]["Service"]
+    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_the_anomaly_threshold_follows_config(run_stack: CaptureFactory) -> None:
+    capture = run_stack(True, ONE_REGION, costAnomalyThresholdUsd="150")
+    (subscription,) = resources_of(capture, ANOMALY_SUBSCRIPTION)
+    assert subscription.inputs["thresholdExpression"]["dimension"]["values"] == ["150"]
+    with pytest.raises(ConfigError, match="costAnomalyThresholdUsd"):
+        parse_config({**RAW_CONFIG, "costAnomalyThresholdUsd": "0"}, "serverless-delivery")

@@ -15,6 +15,7 @@ from unit_tests.infrastructure.support import (
     CaptureFactory,
     policy_json,
     resources_of,
+    stack_regions,
 )
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
@@ -25,8 +26,7 @@ ACCOUNT = "123456789012"
 
 def _regions(capture: Capture) -> list[str]:
     """The configured regions in their order (providers register in no particular order)."""
-    providers = [p for p in capture.providers() if p.package == "aws"]
-    return list(ONE_REGION if len(providers) == 1 else THREE_REGIONS)
+    return list(ONE_REGION if len(stack_regions(capture)) == 1 else THREE_REGIONS)
 
 
 def _in_region(capture: Capture, type_token: str, region: str) -> list[Registration]:
@@ -79,7 +79,7 @@ def test_an_encrypted_artifact_store_per_region(capture: Capture) -> None:
     regions = _regions(capture)
     stores = pipeline.inputs["artifactStores"]
     assert len(stores) == len(regions)
-    keys = {capture.region_of(k): k for k in capture.of_type("aws:kms/key:Key")}
+    keys = {capture.region_of(k): k for k in capture.of_type("aws:kms/key:Key") if capture.region_of(k) in regions}
     assert {k.urn for k in keys.values()} <= set(pipeline.property_dependencies["artifactStores"])
     for store in stores:
         assert store["type"] == "S3"
@@ -170,15 +170,21 @@ def test_a_deploy_stage_per_region_updates_that_regions_function(capture: Captur
         assert project.inputs["environment"]["environmentVariables"] == [
             {"name": "TARGET_REGION", "value": region, "type": "PLAINTEXT"}
         ]
-        (action,) = stages[f"Deploy-{region}"]
-        assert (action["category"], action["owner"], action["provider"]) == ("Build", "AWS", "CodeBuild")
-        assert action["inputArtifacts"] == ["build"]
-        assert action.get("region") == (region if len(regions) > 1 else None)
-        if not capture.preview:
+        # The API function and its secret's rotation function, both from the one built package.
+        actions = {action["name"]: action for action in stages[f"Deploy-{region}"]}
+        assert sorted(actions) == ["Deploy-pipeline", "Deploy-pipeline-rotation"]
+        functions = {f.name: f for f in _in_region(capture, "aws:lambda/function:Function", region)}
+        for name, action in actions.items():
+            assert (action["category"], action["owner"], action["provider"]) == ("Build", "AWS", "CodeBuild")
+            assert action["inputArtifacts"] == ["build"]
+            assert action.get("region") == (region if len(regions) > 1 else None)
+            if capture.preview:
+                continue
             assert action["configuration"]["ProjectName"] == project.inputs["name"]
             variables = {v["name"]: v["value"] for v in json.loads(action["configuration"]["EnvironmentVariables"])}
+            function = functions[f"{name.removeprefix('Deploy-')}-{region_short(region)}-function"]
             assert variables == {
-                "FUNCTION_NAME": _output(capture, "aws:lambda/function:Function", region, "name"),
+                "FUNCTION_NAME": function.outputs["name"],
                 "FUNCTION_PACKAGE": package_path("pipeline"),
             }
     every_action = [action for actions in stages.values() for action in actions]
@@ -189,9 +195,11 @@ def test_each_deployer_may_update_exactly_its_regions_functions(up_three: Captur
     for region in THREE_REGIONS:
         project = _deploy_project(up_three, region)
         statements = _role_statements(up_three, project.inputs["serviceRole"])
-        function_arn = _output(up_three, "aws:lambda/function:Function", region, "arn")
+        function_arns = [f.outputs["arn"] for f in _in_region(up_three, "aws:lambda/function:Function", region)]
         update = statements["UpdateRegionFunctions"]
-        assert update["Resource"] == [function_arn]
+        # The API function and its secret's rotation function: the pipeline delivers the code of both.
+        assert sorted(update["Resource"]) == sorted(function_arns)
+        assert len(function_arns) == 2
         assert update["Action"] == ["lambda:UpdateFunctionCode", "lambda:GetFunctionConfiguration"]
         (artifacts,) = [b for b in _in_region(up_three, "aws:s3/bucket:Bucket", region) if "-artifacts-" in b.name]
         assert statements["ReadBuildArtifact"]["Resource"] == [f"{artifacts.outputs['arn']}/*"]

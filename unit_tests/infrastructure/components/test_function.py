@@ -14,6 +14,7 @@ from preflight import UNKNOWN, Capture, Registration, load_project, run_program
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     children_of,
+    delivery_functions,
     function_role_policies,
     parent_component,
     policy_json,
@@ -46,7 +47,7 @@ def _role_policy(capture: Capture, function: Registration) -> dict:
 def test_one_function_per_directory_deployed_from_its_build(capture: Capture, function_build_root: Path) -> None:
     """Seed failure: "Lambda deployment uses local FileArchive without CI/CD artifact integration": the code is the
     vendored build output of functions/<name>/, not a source directory zipped as is."""
-    for function in resources_of(capture, FUNCTION):
+    for function in delivery_functions(capture):
         code = function.inputs["code"]
         assert code["path"] == str(function_build_root / "pipeline")
         assert (Path(code["path"]) / "handler.py").is_file()
@@ -55,7 +56,7 @@ def test_one_function_per_directory_deployed_from_its_build(capture: Capture, fu
 
 def test_runtime_architecture_and_tracing(capture: Capture) -> None:
     """Seed failure: "X-Ray tracing not enabled on Lambda functions"."""
-    for function in resources_of(capture, FUNCTION):
+    for function in delivery_functions(capture):
         assert function.inputs["runtime"] == LAMBDA_RUNTIME == "python3.12"
         assert function.inputs["architectures"] == ["x86_64"]
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
@@ -64,7 +65,7 @@ def test_runtime_architecture_and_tracing(capture: Capture) -> None:
 def test_no_layers_and_no_reserved_concurrency_by_default(capture: Capture) -> None:
     """Seed failures: "Lambda Insights layer ARN is hardcoded and region-specific", "Lambda layer creation method is
     not implemented", "Lambda reserved concurrency set too low"."""
-    for function in resources_of(capture, FUNCTION):
+    for function in delivery_functions(capture):
         assert "layers" not in function.inputs
         assert "reservedConcurrentExecutions" not in function.inputs
         assert function.inputs["memorySize"] == 256
@@ -73,7 +74,7 @@ def test_no_layers_and_no_reserved_concurrency_by_default(capture: Capture) -> N
 
 def test_memory_timeout_and_reserved_concurrency_come_from_config(tuned: Capture) -> None:
     """Seed failure: "Lambda reserved concurrency set too low": only set when configured, to the configured value."""
-    for function in resources_of(tuned, FUNCTION):
+    for function in delivery_functions(tuned):
         assert function.inputs["memorySize"] == 512
         assert function.inputs["timeout"] == 20
         assert function.inputs["reservedConcurrentExecutions"] == 250
@@ -81,7 +82,7 @@ def test_memory_timeout_and_reserved_concurrency_come_from_config(tuned: Capture
 
 def test_function_names_carry_project_region_environment_and_suffix(three_regions: Capture) -> None:
     """Seed failure: "Lambda function name conflicts with resource name"."""
-    names = sorted(f.inputs["name"] for f in resources_of(three_regions, FUNCTION))
+    names = sorted(f.inputs["name"] for f in delivery_functions(three_regions))
     assert names == [
         "serverless-delivery-pipeline-apse2-dev-main",
         "serverless-delivery-pipeline-euw1-dev-main",
@@ -93,7 +94,7 @@ def test_log_group_is_created_first_with_standard_retention_and_the_key(up_three
     """Seed failure: "CloudWatch log retention inconsistent with requirements": the function's log group is created
     by the stack, before the function, with the one configured retention and the region key."""
     keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         log_group = _sibling(up_three, function, "aws:cloudwatch/logGroup:LogGroup")
         assert log_group.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
         assert log_group.inputs["retentionInDays"] == 7
@@ -109,7 +110,7 @@ def test_log_retention_follows_config(tuned: Capture) -> None:
 
 def test_environment_is_built_from_resolved_values_only(up_three: Capture) -> None:
     """Seed failure: "Lambda environment variables include Output objects": every variable is a plain string."""
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         variables = function.inputs["environment"]["variables"]
         assert set(variables) == EXPECTED_VARIABLES
         dlq = _sibling(up_three, function, "aws:sqs/queue:Queue")
@@ -123,19 +124,19 @@ def test_environment_is_built_from_resolved_values_only(up_three: Capture) -> No
 
 
 def test_environment_is_unknown_as_a_whole_in_preview(preview_three: Capture) -> None:
-    for function in resources_of(preview_three, FUNCTION):
+    for function in delivery_functions(preview_three):
         assert function.inputs["environment"]["variables"] == UNKNOWN
 
 
 def test_environment_variables_are_encrypted_with_the_region_key(up_three: Capture) -> None:
     keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         assert function.inputs["kmsKeyArn"] == keys[up_three.region_of(function)]
 
 
 def test_dead_letter_queue_is_kms_encrypted_and_the_on_failure_destination(up_three: Capture) -> None:
     keys = {up_three.region_of(k): k.outputs["arn"] for k in resources_of(up_three, "aws:kms/key:Key")}
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         dlq = _sibling(up_three, function, "aws:sqs/queue:Queue")
         assert dlq.inputs["kmsMasterKeyId"] == keys[up_three.region_of(function)]
         assert "sqsManagedSseEnabled" not in dlq.inputs
@@ -150,7 +151,7 @@ def test_dead_letter_queue_is_kms_encrypted_and_the_on_failure_destination(up_th
 def test_role_grants_exactly_what_the_function_does(up_three: Capture) -> None:
     """Seed failures: "Dead letter queue permissions not granted to Lambda" (sqs:SendMessage on exactly its queue)
     and "IAM least-privilege violated / wildcard ARNs"."""
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         region = up_three.region_of(function)
         statements = _role_policy(up_three, function)
         log_group = _sibling(up_three, function, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
@@ -226,7 +227,7 @@ def standalone_capture(tmp_path_factory: pytest.TempPathFactory, program_environ
 def test_functions_in_the_vpc_get_vpc_config_and_allow_listed_eni_permissions(up_three: Capture) -> None:
     """Seed failure: "VPC configuration may cause cold start issues": the network component attaches the function
     to its private subnets; the ENI actions are allow-listed `*` exceptions, granted only to VPC functions."""
-    for function in resources_of(up_three, FUNCTION):
+    for function in delivery_functions(up_three):
         vpc_config = function.inputs["vpcConfig"]
         assert len(vpc_config["subnetIds"]) >= 2
         assert all(subnet.startswith("subnet-") for subnet in vpc_config["subnetIds"])

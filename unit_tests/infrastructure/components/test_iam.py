@@ -18,6 +18,7 @@ from preflight import UNKNOWN, Capture, Registration
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     ancestors,
+    delivery_functions,
     function_role_policies,
     policy_json,
     resources_of,
@@ -149,7 +150,7 @@ def test_policy_documents_are_unknown_not_half_built_in_preview(preview_three: C
 
 
 def test_a_role_per_function_trusted_only_by_lambda_from_this_account(capture: Capture) -> None:
-    functions = resources_of(capture, "aws:lambda/function:Function")
+    functions = delivery_functions(capture)
     function_roles = [
         role
         for role in capture.of_type("aws:iam/role:Role")

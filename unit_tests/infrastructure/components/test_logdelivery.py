@@ -7,7 +7,14 @@ from typing import Any
 from delivery_stack.components.logdelivery import delivery_prefix
 from delivery_stack.naming import region_short
 from preflight import Capture, Registration
-from unit_tests.infrastructure.support import THREE_REGIONS, CaptureFactory, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    THREE_REGIONS,
+    CaptureFactory,
+    delivery_functions,
+    policy_json,
+    resources_of,
+    stack_regions,
+)
 
 STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
@@ -33,7 +40,7 @@ def _statements(capture: Capture, role_arn: str) -> tuple[list[dict[str, Any]], 
 def test_the_function_log_group_is_subscribed_to_an_encrypted_stream(capture: Capture) -> None:
     """Seed failure: "Lambda handler writes logs to S3 synchronously": the logs leave through CloudWatch Logs and
     Firehose, in the background, never through an S3 call in the function."""
-    regions = [p.inputs["region"] for p in capture.providers() if p.package == "aws"]
+    regions = stack_regions(capture)
     for region in regions:
         (subscription,) = _in_region(capture, FILTER, region)
         (stream,) = _in_region(capture, STREAM, region)
@@ -97,7 +104,7 @@ def test_firehose_may_only_write_below_its_prefix_with_the_region_key(up_three: 
 
 def test_the_function_itself_cannot_write_to_the_logs_bucket(up_three: Capture) -> None:
     for region in THREE_REGIONS:
-        (function,) = _in_region(up_three, "aws:lambda/function:Function", region)
+        (function,) = delivery_functions(up_three, region)
         bucket_arn = _one(up_three, "aws:s3/bucket:Bucket", region, "-logs-bucket").outputs["arn"]
         _, statements = _statements(up_three, function.inputs["role"])
         resources = [r for s in statements.values() for r in s["Resource"]]

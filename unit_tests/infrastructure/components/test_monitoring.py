@@ -10,14 +10,20 @@ import pytest
 
 from delivery_stack.components.dashboard import layout
 from preflight import UNKNOWN, Capture, ProjectSpec, Registration, run_program
-from unit_tests.infrastructure.support import CaptureFactory, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    CaptureFactory,
+    delivery_functions,
+    policy_json,
+    resources_of,
+    stack_regions,
+)
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 def _alarms(capture: Capture, suffix: str) -> list[Registration]:
     alarms = [a for a in resources_of(capture, ALARM) if a.name.endswith(suffix)]
-    assert len(alarms) == len([p for p in capture.providers() if p.package == "aws"])
+    assert len(alarms) == len(stack_regions(capture))
     return alarms
 
 
@@ -40,7 +46,10 @@ def test_alert_topic_policy_admits_alarm_publishing_from_this_account_over_tls(u
         statements = {s["Sid"]: s for s in policy_json(policy.inputs["policy"])["Statement"]}
         assert {"AccountManagesTopic", "DenyInsecureTransport", "ServicesPublishAlerts"} <= set(statements)
         publish = statements["ServicesPublishAlerts"]
-        assert publish["Principal"] == {"Service": ["cloudwatch.amazonaws.com"]}
+        # Cost Anomaly Detection publishes beside the budget, in the primary region only.
+        primary = up_three.region_of(policy) == up_three.outputs["primary_region"]
+        services = ["cloudwatch.amazonaws.com", *(["costalerts.amazonaws.com"] if primary else [])]
+        assert publish["Principal"] == {"Service": services}
         assert publish["Action"] == ["sns:Publish"]
         assert publish["Resource"] == [topic_arn]
         assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
@@ -90,9 +99,7 @@ def test_error_rate_threshold_follows_config(tuned: Capture) -> None:
 
 
 def test_error_alarm_watches_its_own_function_and_notifies_the_topic(up_three: Capture) -> None:
-    functions = {
-        up_three.region_of(f): f.inputs["name"] for f in resources_of(up_three, "aws:lambda/function:Function")
-    }
+    functions = {up_three.region_of(f): f.inputs["name"] for f in delivery_functions(up_three)}
     for alarm in _alarms(up_three, "-error-rate"):
         region = up_three.region_of(alarm)
         for query in alarm.inputs["metricQueries"][:2]:
@@ -101,7 +108,11 @@ def test_error_alarm_watches_its_own_function_and_notifies_the_topic(up_three: C
 
 
 def test_throttle_and_dlq_depth_alarms(up_three: Capture) -> None:
-    queues = {up_three.region_of(q): q.outputs["name"] for q in resources_of(up_three, "aws:sqs/queue:Queue")}
+    queues = {
+        up_three.region_of(q): q.outputs["name"]
+        for q in resources_of(up_three, "aws:sqs/queue:Queue")
+        if q.outputs["name"].startswith("serverless-delivery-pipeline-dlq-")
+    }
     for alarm in _alarms(up_three, "-throttles"):
         assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AWS/Lambda", "Throttles")
         assert alarm.inputs["threshold"] == 0

@@ -19,9 +19,11 @@ from unit_tests.infrastructure.support import (
     REPO_ROOT,
     REQUIRED_TAGS,
     CaptureFactory,
+    delivery_functions,
     parent_component,
     policy_json,
     resources_of,
+    stack_regions,
 )
 
 NETWORK = "delivery:network:Network"
@@ -41,7 +43,7 @@ def _in_region(capture: Capture, type_token: str, region: str) -> list[Registrat
 
 
 def _regions(capture: Capture) -> list[str]:
-    return [p.inputs["region"] for p in capture.providers() if p.package == "aws"]
+    return stack_regions(capture)
 
 
 def _named(resources: Sequence[Registration], suffix: str) -> Registration:
@@ -158,7 +160,7 @@ def test_function_security_group_allows_only_https_to_the_endpoints_and_s3(captu
 
 def test_function_runs_in_the_private_subnets_with_its_security_group(capture: Capture) -> None:
     for region in _regions(capture):
-        (function,) = _in_region(capture, "aws:lambda/function:Function", region)
+        (function,) = delivery_functions(capture, region)
         subnets = _in_region(capture, SUBNET, region)
         function_group = _named(_in_region(capture, SECURITY_GROUP, region), "-function-sg")
         assert _depends(function, "vpcConfig", *subnets, function_group)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from delivery_stack.components.replication import replication_pairs
 from delivery_stack.naming import region_short
 from preflight import Capture, Registration
-from unit_tests.infrastructure.support import ONE_REGION, THREE_REGIONS, CaptureFactory, policy_json, resources_of
+from unit_tests.infrastructure.support import (
+    ONE_REGION,
+    ONE_REGION_BACKUP,
+    THREE_REGIONS,
+    CaptureFactory,
+    policy_json,
+    resources_of,
+)
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -35,8 +44,38 @@ def test_pairs_form_a_ring_so_every_region_has_a_copy_elsewhere() -> None:
     assert all(source != destination for source, destination in pairs)
 
 
-def test_one_region_has_nothing_to_replicate_to(run_stack: CaptureFactory) -> None:
-    assert not run_stack(True, ONE_REGION).of_type(REPLICATION)
+def test_one_region_replicates_to_its_audit_copy_in_the_backup_region(run_stack: CaptureFactory) -> None:
+    """Seed failure: "No backup strategy for S3 buckets" (issue 16): with one region the audit records still get a
+    copy outside it, in a bucket of its own in the configured backup region, under that region's key."""
+    capture = run_stack(False, ONE_REGION)
+    (configuration,) = capture.of_type(REPLICATION)
+    assert capture.region_of(configuration) == ONE_REGION[0]
+    (rule,) = configuration.inputs["rules"]
+    buckets = {b.outputs["arn"]: b for b in capture.of_type("aws:s3/bucket:Bucket")}
+    copy = buckets[rule["destination"]["bucket"]]
+    assert capture.region_of(copy) == ONE_REGION_BACKUP
+    assert copy.inputs["bucket"] == "serverless-delivery-auditcopy-euc1-dev-main"
+    keys = {k.outputs["arn"]: k for k in capture.of_type("aws:kms/key:Key")}
+    replica_key = keys[rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"]]
+    assert capture.region_of(replica_key) == ONE_REGION_BACKUP
+    assert replica_key.inputs["enableKeyRotation"] is True
+    assert capture.outputs["audit_replication"] == ["eu-west-1 -> eu-central-1 (audit copy)"]
+
+
+def test_several_regions_need_no_backup_region_and_refuse_one() -> None:
+    from delivery_stack.config import ConfigError, parse_config
+
+    raw = {"owner": "o", "costCenter": "cc-1", "allowedOrigins": ["*"]}
+    with pytest.raises(ConfigError, match="auditBackupRegion"):
+        parse_config({**raw, "regions": ["eu-west-1"]}, "serverless-delivery", {})
+    with pytest.raises(ConfigError, match="auditBackupRegion"):
+        parse_config({**raw, "regions": ["eu-west-1"], "auditBackupRegion": "eu-west-1"}, "serverless-delivery", {})
+    with pytest.raises(ConfigError, match="auditBackupRegion"):
+        parse_config(
+            {**raw, "regions": ["eu-west-1", "us-east-1"], "auditBackupRegion": "eu-central-1"},
+            "serverless-delivery",
+            {},
+        )
 
 
 def test_each_audit_bucket_replicates_to_the_next_regions_audit_bucket(three_regions: Capture) -> None:

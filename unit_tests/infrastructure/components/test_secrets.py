@@ -6,6 +6,7 @@ from preflight import SECRET_SIG, Capture
 from unit_tests.infrastructure.support import (
     CaptureFactory,
     children_of,
+    delivery_functions,
     function_role_policies,
     parent_component,
     policy_json,
@@ -17,7 +18,7 @@ def test_one_secret_per_function_encrypted_with_the_region_key(up_three: Capture
     """Seed failure: "No secrets management": the signing key lives in Secrets Manager, under the region key."""
     keys = {up_three.region_of(k): k.outputs["arn"] for k in up_three.of_type("aws:kms/key:Key")}
     secrets = resources_of(up_three, "aws:secretsmanager/secret:Secret")
-    assert len(secrets) == len(up_three.of_type("aws:lambda/function:Function"))
+    assert len(secrets) == len(delivery_functions(up_three))
     for secret in secrets:
         assert secret.inputs["kmsKeyId"] == keys[up_three.region_of(secret)]
         assert secret.inputs["name"].startswith("serverless-delivery-pipeline-signing-key-")

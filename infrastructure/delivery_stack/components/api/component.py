@@ -30,6 +30,8 @@ class ApiArgs:
     # The 5XX-rate alarm fires above this percentage of requests.
     error_rate_threshold_percent: float
     log_retention_days: int
+    # With provisioned concurrency the routes invoke this alias of the function instead of the function itself.
+    function_alias: aws.lambda_.Alias | None = None
 
 
 class Api(pulumi.ComponentResource):
@@ -73,7 +75,13 @@ class Api(pulumi.ComponentResource):
             opts=child,
         )
         routes = build_routes(
-            name, ctx, api=self.rest_api, function=args.function, allowed_origins=args.allowed_origins, opts=child
+            name,
+            ctx,
+            api=self.rest_api,
+            function=args.function,
+            function_alias=args.function_alias,
+            allowed_origins=args.allowed_origins,
+            opts=child,
         )
         self.resources = routes.resources
         self.request_validator = routes.request_validator

@@ -95,6 +95,7 @@ def build_routes(
     function: aws.lambda_.Function,
     allowed_origins: Sequence[str],
     opts: pulumi.ResourceOptions,
+    function_alias: aws.lambda_.Alias | None = None,
 ) -> RouteResources:
     """Every route of ROUTES on `api`, proxied to `function`, then the CORS gateway responses (named `{base}-...`)."""
     resources = {
@@ -141,7 +142,7 @@ def build_routes(
             # Lambda proxy integrations are always invoked with POST, whatever the client's method.
             integration_http_method="POST",
             type="AWS_PROXY",
-            uri=function.invoke_arn,
+            uri=function_alias.invoke_arn if function_alias is not None else function.invoke_arn,
             opts=opts,
         )
         source_arn = pulumi.Output.all(ctx.partition, ctx.account_id, api.id).apply(
@@ -152,6 +153,7 @@ def build_routes(
             statement_id=f"ApiGateway{route.method.title()}{route.path.title()}",
             action="lambda:InvokeFunction",
             function=function.name,
+            qualifier=function_alias.name if function_alias is not None else None,
             principal="apigateway.amazonaws.com",
             source_arn=source_arn,
             opts=opts,

@@ -33,14 +33,16 @@ def package_path(function_key: str) -> str:
     return f"{PACKAGE_DIR}/{function_key}.zip"
 
 
-def deploy_variables(function_name: str, function_key: str) -> str:
-    """The deploy action's EnvironmentVariables: which function to update, from which package of the artifact."""
-    return json.dumps(
-        [
-            {"name": "FUNCTION_NAME", "value": function_name, "type": "PLAINTEXT"},
-            {"name": "FUNCTION_PACKAGE", "value": package_path(function_key), "type": "PLAINTEXT"},
-        ]
-    )
+def deploy_variables(function_name: str, package_key: str, alias: str | None = None) -> str:
+    """The deploy action's EnvironmentVariables: which function to update, from which package of the artifact, and
+    the alias to move to the version it publishes (only for a function with provisioned concurrency)."""
+    variables = [
+        {"name": "FUNCTION_NAME", "value": function_name, "type": "PLAINTEXT"},
+        {"name": "FUNCTION_PACKAGE", "value": package_path(package_key), "type": "PLAINTEXT"},
+    ]
+    if alias is not None:
+        variables.append({"name": "FUNCTION_ALIAS", "value": alias, "type": "PLAINTEXT"})
+    return json.dumps(variables)
 
 
 def codebuild_project(

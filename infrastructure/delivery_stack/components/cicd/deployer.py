@@ -3,8 +3,9 @@ built packages, with its own log group, role and failed-builds alarm."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -32,6 +33,36 @@ class RegionDeployerArgs:
     alert_topic: aws.sns.Topic
     # How long the deploy project's build logs are kept.
     log_retention_days: int
+    # The package a function is deployed from, when its key is not the package's name (a second entry point of the
+    # same package, like a secret's rotation function).
+    packages: Mapping[str, str] = field(default_factory=dict)
+    # The alias each function's deploy publishes a version for and moves (functions with provisioned concurrency).
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+def _qualified(arn: str, alias: str) -> str:
+    return f"{arn}:{alias}"
+
+
+def _alias_statements(target: RegionDeployerArgs) -> list[Statement]:
+    """Publish a version of each aliased function and move its alias there: nothing more than a deploy needs."""
+    aliased = [(target.functions[key], alias) for key, alias in target.aliases.items()]
+    if not aliased:
+        return []
+    return [
+        Statement(
+            sid="PublishAliasedVersions",
+            actions=("lambda:PublishVersion",),
+            resources=tuple(function.arn for function, _ in aliased),
+        ),
+        Statement(
+            sid="MoveLiveAliases",
+            actions=("lambda:UpdateAlias",),
+            resources=tuple(
+                function.arn.apply(functools.partial(_qualified, alias=alias)) for function, alias in aliased
+            ),
+        ),
+    ]
 
 
 class RegionDeployer(pulumi.ComponentResource):
@@ -76,6 +107,7 @@ class RegionDeployer(pulumi.ComponentResource):
                     actions=("lambda:UpdateFunctionCode", "lambda:GetFunctionConfiguration"),
                     resources=tuple(function.arn for function in target.functions.values()),
                 ),
+                *_alias_statements(target),
             ],
             description=f"Deploys the built function packages to {ctx.region}",
             opts=child,

@@ -205,7 +205,9 @@ class DeliveryPipeline(pulumi.ComponentResource):
         region = deployer.target.context.region
         actions = []
         for function_key, function in deployer.target.functions.items():
-            variables = function.name.apply(functools.partial(deploy_variables, function_key=function_key))
+            package_key = deployer.target.packages.get(function_key, function_key)
+            alias = deployer.target.aliases.get(function_key)
+            variables = function.name.apply(functools.partial(deploy_variables, package_key=package_key, alias=alias))
             actions.append(
                 aws.codepipeline.PipelineStageActionArgs(
                     name=f"Deploy-{function_key}",
