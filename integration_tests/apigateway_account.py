@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from delivery_stack.config import ConfigError, StackConfig, parse_config
-from preflight.project import ProjectError, ProjectSpec, load_project
+from preflight import ProjectError, ProjectSpec, load_project
 
 # The role the README's setup steps create; any role API Gateway may assume with the managed policy will do.
 LOGGING_ROLE_NAME = "apigateway-cloudwatch-logs"
