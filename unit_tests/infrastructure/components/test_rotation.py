@@ -8,8 +8,7 @@ import pytest
 from delivery_stack.components.function import PIPELINE_OWNED_CODE
 from delivery_stack.components.rotation import ROTATION_ACTIONS, ROTATION_HANDLER
 from delivery_stack.config import ConfigError, parse_config
-from preflight import Capture
-from preflight import Registration
+from preflight import Capture, Registration
 from unit_tests.infrastructure.support import (
     ONE_REGION,
     CaptureFactory,
