@@ -48,9 +48,9 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
     # The request's stackTrace: every frame from the constructor call outwards (SDK and runner frames included).
     stack_trace: tuple[SourcePosition, ...] = ()
-    # What the provider's Check adds to `inputs` before any policy sees them (auto-name, tagsAll).
     # The resource option `ignore_changes`, as property paths in the engine's (camelCase) form.
     ignore_changes: list[str] = field(default_factory=list)
+    # What the provider's Check adds to `inputs` before any policy sees them (auto-name, tagsAll).
     check_added: dict[str, Any] = field(default_factory=dict)
 
     @property
