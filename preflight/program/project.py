@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from preflight.program import stack_config
+from preflight.program.stack_config import SECURE_PLACEHOLDER
+
+__all__ = ["SECURE_PLACEHOLDER", "ProjectError", "ProjectSpec", "load_project"]
 
 
 class ProjectError(Exception):
@@ -27,9 +32,24 @@ class ProjectSpec:
     secret_keys: tuple[str, ...] = ()
 
 
+class _CliYamlLoader(yaml.SafeLoader):
+    """YAML as the CLI reads its project and stack files (sdk/go/common/encoding/marshal.go: gopkg.in/yaml.v3).
+    yaml.v3 decodes only true/false as booleans into an untyped value; PyYAML's YAML 1.1 resolver would also turn
+    yes/no/on/off into booleans, so a stack value `on` would reach the program as "true" instead of "on"."""
+
+
+_CliYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CliYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError as exc:
         raise ProjectError(
             f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
@@ -44,28 +64,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _engine_value(value: Any) -> str:
-    """Config values reach the program as strings; structured values as JSON, as the CLI passes them."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-# What an encrypted (`secure:`) stack value runs with offline when no key can decrypt it: a plain marker, passed as
-# a secret, so the program runs and a pack sees a secret where the CLI would pass the decrypted value.
-SECURE_PLACEHOLDER = "preflight-secure-placeholder"
-
-
-def _qualify(key: str, project: str) -> str:
-    return key if ":" in key else f"{project}:{key}"
-
-
 def load_project(
     program_dir: str | Path | None = None, stack: str = "dev", *, require_stack_file: bool = False
 ) -> ProjectSpec:
     """Find Pulumi.yaml in `program_dir` (default: the current directory) and merge the stack's config.
 
-    Config precedence is the CLI's: project-level `config:` defaults (`value:` entries), then Pulumi.<stack>.yaml.
+    Config is merged and validated as the CLI does before a preview or update (stack_config): Pulumi.<stack>.yaml
+    over Pulumi.yaml's `default:`/`value:` entries, required keys present, typed keys of their type, secret keys
+    encrypted; a violation raises ProjectError with the CLI's message.
     A missing stack file means empty stack config, as for a new stack, unless `require_stack_file` (the commands:
     offline there is no stack to select, so a missing file is a misspelt --stack), which raises naming the stacks
     that exist.
@@ -86,23 +92,6 @@ def load_project(
     if not (main / "__main__.py").is_file():
         raise ProjectError(f"{project_file}: `main` resolves to {main}, which has no __main__.py")
 
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    project_config = project.get("config") or {}
-    if not isinstance(project_config, dict):
-        raise ProjectError(f"{project_file}: `config` must be a mapping")
-    for key, spec in project_config.items():
-        # Project-level config declares either a schema ({type, default}) or a value ({value}).
-        if isinstance(spec, dict):
-            if spec.get("secret") is True:
-                secret_keys.append(_qualify(key, name))
-            if "value" in spec:
-                config[_qualify(key, name)] = _engine_value(spec["value"])
-            elif "default" in spec:
-                config[_qualify(key, name)] = _engine_value(spec["default"])
-        else:
-            config[_qualify(key, name)] = _engine_value(spec)
-
     stack_file = root / f"Pulumi.{stack}.yaml"
     if require_stack_file and not stack_file.is_file():
         existing = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.?*.yaml"))
@@ -110,23 +99,26 @@ def load_project(
             f"{stack_file}: not found (--stack {stack!r}); stacks with a file in {root}: "
             f"{', '.join(existing) or '(none)'}"
         )
-    if stack_file.is_file():
-        stack_doc = _read_yaml(stack_file)
-        stack_config = stack_doc.get("config") or {}
-        if not isinstance(stack_config, dict):
-            raise ProjectError(f"{stack_file}: `config` must be a mapping")
-        for key, value in stack_config.items():
-            if isinstance(value, dict) and set(value) == {"secure"}:
-                config[_qualify(key, name)] = SECURE_PLACEHOLDER
-                secret_keys.append(_qualify(key, name))
-                continue
-            config[_qualify(key, name)] = _engine_value(value)
+    stack_values = (_read_yaml(stack_file).get("config") or {}) if stack_file.is_file() else {}
+    if not isinstance(stack_values, dict):
+        raise ProjectError(f"{stack_file}: `config` must be a mapping")
+    try:
+        resolved = stack_config.resolve(
+            project=name,
+            project_file=project_file,
+            declarations=stack_config.read_declarations(project_file, project.get("config")),
+            stack=stack,
+            stack_file=stack_file,
+            stack_values=stack_values,
+        )
+    except stack_config.StackConfigError as exc:
+        raise ProjectError(str(exc)) from exc
     return ProjectSpec(
         name=name,
         root=root,
         main=main,
         stack=stack,
         stack_file=stack_file if stack_file.is_file() else None,
-        config=config,
-        secret_keys=tuple(sorted(set(secret_keys))),
+        config=resolved.values,
+        secret_keys=resolved.secret_keys,
     )

@@ -28,7 +28,6 @@ def test_config_precedence_and_engine_style_values(tmp_path: Path) -> None:
         "name: demo\nruntime: python\nmain: program/\nconfig:\n"
         "  demo:overridden:\n    value: from-project\n"
         "  demo:schemaDefault:\n    type: string\n    default: fallback\n"
-        "  demo:typeOnly:\n    type: string\n"
         "  plain: 3\n"
     )
     project = load_project(root, "dev")
@@ -36,7 +35,7 @@ def test_config_precedence_and_engine_style_values(tmp_path: Path) -> None:
     assert project.main == (root / "program").resolve()
     assert project.stack_file == root / "Pulumi.dev.yaml"
     assert project.config == {
-        "demo:regions": '["us-east-1", "eu-west-1"]',
+        "demo:regions": '["us-east-1","eu-west-1"]',
         "demo:greeting": "hi",
         "demo:retention": "7",
         "demo:enabled": "true",
@@ -99,7 +98,8 @@ def test_the_default_program_directory_is_the_current_one(tmp_path: Path, monkey
 def test_an_encrypted_value_runs_as_a_secret_placeholder(tmp_path: Path) -> None:
     root = write_program(tmp_path)
     (root / "Pulumi.yaml").write_text(
-        "name: demo\nmain: program/\nconfig:\n  token:\n    type: string\n    secret: true\n    default: x\n"
+        "name: demo\nruntime: python\nmain: program/\nconfig:\n  token:\n    type: string\n    secret: true\n"
+        "    default: x\n"
     )
     (root / "Pulumi.dev.yaml").write_text("config:\n  demo:key:\n    secure: AAABAx==\n  demo:plain: y\n")
     project = load_project(root, "dev")
