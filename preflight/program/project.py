@@ -72,9 +72,10 @@ def load_project(
     Config is merged and validated as the CLI does before a preview or update (stack_config): Pulumi.<stack>.yaml
     over Pulumi.yaml's `default:`/`value:` entries, required keys present, typed keys of their type, secret keys
     encrypted; a violation raises ProjectError with the CLI's message.
-    A missing stack file means empty stack config, as for a new stack, unless `require_stack_file` (the commands:
-    offline there is no stack to select, so a missing file is a misspelt --stack), which raises naming the stacks
-    that exist.
+    A missing stack file means empty stack config, as for a new stack (`pulumi stack init` writes no file), unless
+    `require_stack_file` (the commands) and the project has other stack files: offline there is no stack to select,
+    so a missing file beside others is a misspelt --stack, and the error names the stacks that exist. A project
+    with no stack file at all (most published examples) runs as a fresh stack.
     """
     root = Path(program_dir or ".").resolve()
     project_file = root / "Pulumi.yaml"
@@ -93,11 +94,10 @@ def load_project(
         raise ProjectError(f"{project_file}: `main` resolves to {main}, which has no __main__.py")
 
     stack_file = root / f"Pulumi.{stack}.yaml"
-    if require_stack_file and not stack_file.is_file():
-        existing = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.?*.yaml"))
+    existing = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.?*.yaml"))
+    if require_stack_file and existing and not stack_file.is_file():
         raise ProjectError(
-            f"{stack_file}: not found (--stack {stack!r}); stacks with a file in {root}: "
-            f"{', '.join(existing) or '(none)'}"
+            f"{stack_file}: not found (--stack {stack!r}); stacks with a file in {root}: {', '.join(existing)}"
         )
     stack_values = (_read_yaml(stack_file).get("config") or {}) if stack_file.is_file() else {}
     if not isinstance(stack_values, dict):

@@ -21,7 +21,7 @@ from pulumi.runtime import mocks
 
 from preflight.world import arn_formats, components, data_sources, provider_check, read_back, sdk_types
 from preflight.world.arns import DEFAULT_REGION, Answer, Ctx, stable_uuid
-from preflight.world.resource_answers import ANSWERS, answer_for
+from preflight.world.resource_answers import ANSWERS, RANDOM_TYPES, answer_for
 
 
 def _in_partition(value: Any, partition: str) -> Any:
@@ -85,7 +85,7 @@ class AwsLikeMocks(mocks.Mocks):
 
     def answer(self, args: mocks.MockResourceArgs, region: str) -> Answer:
         """The id and the computed outputs the per-type answers (or, for other types, the ARN table) give."""
-        if args.typ in ANSWERS:
+        if args.typ in ANSWERS or args.typ in RANDOM_TYPES:
             return answer_for(args.typ)(Ctx(args, region, self.account))
         seed = f"{args.typ}::{args.name}"
         spec = provider_check.auto_named_key(args.typ)

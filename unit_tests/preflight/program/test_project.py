@@ -115,3 +115,17 @@ def test_a_secure_value_reaches_the_program_as_a_secret(tmp_path: Path) -> None:
     root = write_program(tmp_path, "config:\n  demo:key:\n    secure: AAABAx==\n", source)
     capture = run_program(load_project(root, "dev"), preview=True)
     assert capture.outputs == {"key": SECURE_PLACEHOLDER, "secret": True}
+
+
+def test_a_stack_without_its_file_beside_other_stacks_is_a_misspelt_stack(tmp_path: Path) -> None:
+    root = write_program(tmp_path)
+    with pytest.raises(ProjectError, match=r"Pulumi\.prdo\.yaml: not found \(--stack 'prdo'\); .*: dev$"):
+        load_project(root, "prdo", require_stack_file=True)
+
+
+def test_a_project_with_no_stack_file_at_all_runs_as_a_fresh_stack(tmp_path: Path) -> None:
+    # pulumi/examples programs ship without stack files: `pulumi stack init dev` writes none until a config is set.
+    root = write_program(tmp_path)
+    (root / "Pulumi.dev.yaml").unlink()
+    project = load_project(root, "dev", require_stack_file=True)
+    assert (project.stack_file, project.config) == (None, {})
