@@ -38,15 +38,17 @@ _DIE_WITH_PARENT: Final = (
     "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
     "if os.getppid() != int(sys.argv[1]):\n"
     "    os._exit(1)\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
 )
 
 
 def _tied_to_this_process(command: list[str]) -> list[str]:
-    """`command` behind the parent-death launcher on Linux; elsewhere the process group and exit handlers do."""
+    """`command` behind the parent-death launcher on Linux; elsewhere the process group and exit handlers do. The
+    launcher runs on the gate's own interpreter: the pack's command may be `node` (a Node.js pack) or any other
+    program, found on PATH as the CLI finds it."""
     if not sys.platform.startswith("linux"):
         return command
-    return [command[0], "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 _EXCEPTION_LINE: Final = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit)\w*): (.+)$")
