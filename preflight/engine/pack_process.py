@@ -13,6 +13,7 @@ import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -164,6 +165,10 @@ class PackProcess:
         """Start the pack process without waiting for it (its start overlaps whatever the caller does next)."""
         if self._process is not None:
             return
+        # The launcher execs the command after it starts: find it first, so a missing interpreter is named here.
+        search_path = self._environment.get("PATH")
+        if shutil.which(self.command[0], path=search_path) is None:
+            raise PackError(f"cannot run the pack's interpreter {self.command[0]}: not found or not executable")
         try:
             self._process = subprocess.Popen(  # noqa: S603 - the command is the CLI's, built from the pack spec
                 _tied_to_this_process(self.command),

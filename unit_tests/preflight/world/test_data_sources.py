@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import warnings
@@ -81,6 +82,8 @@ def test_the_sdk_reads_a_placeholder_as_its_typed_result_and_the_call_site_is_re
     warnings.simplefilter("ignore", DeprecationWarning)
     import pulumi_aws as aws
 
+    # The program runner sets its loop in the program's own thread: this test drives the SDK on the main thread.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     mocks.set_mocks(_WorldMocks(), preview=False)
     sites = data_sources.InvokeSites()
     original_invoke = pulumi.runtime.invoke
