@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from delivery_stack.config_values import (
+    ConfigError,
+    as_bool,
+    as_float,
+    as_int,
+    as_list,
+    as_mapping,
+    name_part,
+    required_text,
+)
 
 # The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy); anything else is rejected by AWS.
 CLOUDWATCH_RETENTION_DAYS = (
@@ -48,19 +57,7 @@ ENV_OVERRIDES = {
     "DELIVERY_ALERT_EMAIL": "alertEmail",
 }
 
-_NAME_PART = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class ConfigError(ValueError):
-    """One bad config value: which key, what was given, what is allowed."""
-
-    def __init__(self, key: str, value: Any, allowed: str, variable: str | None = None) -> None:
-        self.key = key
-        self.value = value
-        self.allowed = allowed
-        where = f"environment variable {variable} (overrides `{key}`)" if variable else f"stack config `{key}`"
-        super().__init__(f"invalid {where} = {value!r}: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -126,81 +123,8 @@ class StackConfig:
         }
 
 
-def _as_list(key: str, value: Any) -> list[Any]:
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(key, value, "a list (YAML list or comma-separated string)") from exc
-        else:
-            value = [part.strip() for part in text.split(",") if part.strip()]
-    if not isinstance(value, list):
-        raise ConfigError(key, value, "a list (YAML list or comma-separated string)")
-    return value
-
-
-def _as_mapping(key: str, value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(key, value, "a mapping") from exc
-    if not isinstance(value, dict):
-        raise ConfigError(key, value, "a mapping")
-    return value
-
-
-def _number(value: Any) -> float | None:
-    """`value` as a float when it is a number or a numeric string (never a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
-    number = _number(value)
-    if number is None or not number.is_integer() or not minimum <= number <= maximum:
-        raise ConfigError(key, value, f"a whole number from {minimum} to {maximum}")
-    return int(number)
-
-
-def _as_float(key: str, value: Any, minimum: float, maximum: float) -> float:
-    number = _number(value)
-    if number is None or math.isnan(number) or not minimum <= number <= maximum:
-        raise ConfigError(key, value, f"a number from {minimum:g} to {maximum:g}")
-    return number
-
-
-def _as_bool(key: str, value: Any) -> bool:
-    # The CLI hands booleans to the program as the strings "true" and "false".
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ConfigError(key, value, "true or false")
-
-
-def _name_part(key: str, value: Any, max_len: int) -> str:
-    if not isinstance(value, str) or not _NAME_PART.match(value) or len(value) > max_len:
-        raise ConfigError(
-            key, value, f"lowercase letters, digits and single hyphens, starting with a letter, at most {max_len}"
-        )
-    return value
-
-
-def _required_text(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(key, value, "a non-empty string (required, there is no default)")
-    return value.strip()
-
-
 def _regions(value: Any) -> tuple[str, ...]:
-    regions = _as_list("regions", value)
+    regions = as_list("regions", value)
     if not regions:
         raise ConfigError("regions", value, "at least one region; the first is the primary")
     seen: set[str] = set()
@@ -218,7 +142,7 @@ def default_vpc_cidr(index: int) -> str:
 
 
 def _vpc_cidrs(value: Any, regions: tuple[str, ...]) -> dict[str, str]:
-    given = _as_mapping("vpcCidrs", value) if value is not None else {}
+    given = as_mapping("vpcCidrs", value) if value is not None else {}
     for region in given:
         if region not in regions:
             raise ConfigError(f"vpcCidrs.{region}", given[region], f"CIDRs only for the configured regions {regions}")
@@ -245,7 +169,7 @@ def _vpc_cidrs(value: Any, regions: tuple[str, ...]) -> dict[str, str]:
 
 def _origins(value: Any) -> tuple[str, ...]:
     # Required: the function answers CORS for exactly these origins and refuses to serve without any.
-    origins = _as_list("allowedOrigins", value) if value is not None else []
+    origins = as_list("allowedOrigins", value) if value is not None else []
     if not origins:
         raise ConfigError("allowedOrigins", value, "at least one origin like https://app.example.com, or '*'")
     for origin in origins:
@@ -275,7 +199,7 @@ def _audit_backup_region(value: Any, regions: tuple[str, ...]) -> str | None:
 
 
 def _cost_center(value: Any, environment: str) -> str:
-    cost_center = _required_text("costCenter", value)
+    cost_center = required_text("costCenter", value)
     if cost_center in PLACEHOLDER_COST_CENTERS and environment != DEV_ENVIRONMENT:
         raise ConfigError(
             "costCenter",
@@ -304,15 +228,15 @@ def parse_config(raw: Mapping[str, Any], project: str, env: Mapping[str, str] | 
     try:
         return _parse_values(values, project)
     except ConfigError as exc:
-        variable = overridden_by.get(exc.key)
-        if variable is None:
+        override = overridden_by.get(exc.key)
+        if override is None:
             raise
-        raise ConfigError(exc.key, exc.value, exc.allowed, variable) from exc
+        raise ConfigError(exc.key, exc.value, exc.allowed, override) from exc
 
 
 def _parse_values(values: Mapping[str, Any], project: str) -> StackConfig:
     regions = _regions(values.get("regions"))
-    retention = _as_int("logRetentionDays", values.get("logRetentionDays", 7), 1, 3653)
+    retention = as_int("logRetentionDays", values.get("logRetentionDays", 7), 1, 3653)
     if retention not in CLOUDWATCH_RETENTION_DAYS:
         raise ConfigError(
             "logRetentionDays", values.get("logRetentionDays"), f"one of {list(CLOUDWATCH_RETENTION_DAYS)}"
@@ -326,44 +250,44 @@ def _parse_values(values: Mapping[str, Any], project: str) -> StackConfig:
     if alert_email is not None and (not isinstance(alert_email, str) or not _EMAIL.match(alert_email)):
         raise ConfigError("alertEmail", alert_email, "an email address")
 
-    environment = _name_part("environment", values.get("environment", DEV_ENVIRONMENT), 8)
+    environment = name_part("environment", values.get("environment", DEV_ENVIRONMENT), 8)
     backup_region = _audit_backup_region(values.get("auditBackupRegion"), regions)
     config = StackConfig(
-        project=_name_part("project", project, 24),
+        project=name_part("project", project, 24),
         environment=environment,
-        environment_suffix=_name_part("environmentSuffix", values.get("environmentSuffix", "main"), 8),
+        environment_suffix=name_part("environmentSuffix", values.get("environmentSuffix", "main"), 8),
         regions=regions,
-        owner=_required_text("owner", values.get("owner")),
+        owner=required_text("owner", values.get("owner")),
         cost_center=_cost_center(values.get("costCenter"), environment),
         vpc_cidrs=_vpc_cidrs(values.get("vpcCidrs"), regions),
         log_retention_days=retention,
         function=FunctionSettings(
-            memory_mb=_as_int("lambdaMemoryMb", values.get("lambdaMemoryMb", 256), 128, 10240),
-            timeout_seconds=_as_int("lambdaTimeoutSeconds", values.get("lambdaTimeoutSeconds", 15), 1, 29),
-            reserved_concurrency=None if reserved is None else _as_int("lambdaReservedConcurrency", reserved, 1, 10000),
+            memory_mb=as_int("lambdaMemoryMb", values.get("lambdaMemoryMb", 256), 128, 10240),
+            timeout_seconds=as_int("lambdaTimeoutSeconds", values.get("lambdaTimeoutSeconds", 15), 1, 29),
+            reserved_concurrency=None if reserved is None else as_int("lambdaReservedConcurrency", reserved, 1, 10000),
             provisioned_concurrency=(
-                None if provisioned is None else _as_int("lambdaProvisionedConcurrency", provisioned, 1, 1000)
+                None if provisioned is None else as_int("lambdaProvisionedConcurrency", provisioned, 1, 1000)
             ),
         ),
         api=ApiSettings(
-            throttle_rate_limit=_as_float("apiRateLimit", values.get("apiRateLimit", 50), 1, 10000),
-            throttle_burst_limit=_as_int("apiBurstLimit", values.get("apiBurstLimit", 100), 1, 5000),
-            quota_per_day=_as_int("apiQuotaPerDay", values.get("apiQuotaPerDay", 100_000), 1, 100_000_000),
-            waf_rate_limit_per_5min=_as_int("wafRateLimit", values.get("wafRateLimit", 2000), 100, 2_000_000_000),
-            latency_p99_threshold_ms=_as_int("apiLatencyP99Ms", values.get("apiLatencyP99Ms", 3000), 50, 29_000),
+            throttle_rate_limit=as_float("apiRateLimit", values.get("apiRateLimit", 50), 1, 10000),
+            throttle_burst_limit=as_int("apiBurstLimit", values.get("apiBurstLimit", 100), 1, 5000),
+            quota_per_day=as_int("apiQuotaPerDay", values.get("apiQuotaPerDay", 100_000), 1, 100_000_000),
+            waf_rate_limit_per_5min=as_int("wafRateLimit", values.get("wafRateLimit", 2000), 100, 2_000_000_000),
+            latency_p99_threshold_ms=as_int("apiLatencyP99Ms", values.get("apiLatencyP99Ms", 3000), 50, 29_000),
         ),
-        error_rate_threshold_percent=_as_float(
+        error_rate_threshold_percent=as_float(
             "errorRateThresholdPercent", values.get("errorRateThresholdPercent", 1), 0.01, 100
         ),
         alert_email=alert_email,
-        budget_limit_usd=_as_float("budgetLimitUsd", values.get("budgetLimitUsd", 100), 1, 1_000_000),
+        budget_limit_usd=as_float("budgetLimitUsd", values.get("budgetLimitUsd", 100), 1, 1_000_000),
         nat_mode=nat_mode,
-        activate_cost_allocation_tags=_as_bool(
+        activate_cost_allocation_tags=as_bool(
             "activateCostAllocationTags", values.get("activateCostAllocationTags", True)
         ),
         allowed_origins=_origins(values.get("allowedOrigins")),
-        signing_key_rotation_days=_as_int("signingKeyRotationDays", values.get("signingKeyRotationDays", 30), 1, 365),
-        cost_anomaly_threshold_usd=_as_float(
+        signing_key_rotation_days=as_int("signingKeyRotationDays", values.get("signingKeyRotationDays", 30), 1, 365),
+        cost_anomaly_threshold_usd=as_float(
             "costAnomalyThresholdUsd", values.get("costAnomalyThresholdUsd", 20), 1, 1_000_000
         ),
         audit_backup_region=backup_region,
