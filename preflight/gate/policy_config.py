@@ -17,6 +17,8 @@ config schema does not declare (the engine's schema has no `additionalProperties
 pkg/resource/analyzer/config.go convertSchema): a typo would otherwise change nothing and say nothing. A config that
 leaves every policy disabled (`"all": "disabled"`) is accepted, as the engine accepts it, with a warning that the
 gate checks nothing.
+
+Schema errors read as the CLI's lines: gojsonschema's wording (schema_messages), the engine's prefix and order.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any, Final
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
+
+from preflight.gate.schema_messages import schema_errors
 
 LEVELS: Final = {
     "advisory": analyzer_pb2.ADVISORY,
@@ -158,8 +162,12 @@ def _unknown_properties(user: Mapping[str, PolicyConfigEntry], schemas: Mapping[
     return problems
 
 
-def reconcile(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEntry]) -> ReconciledConfig:
-    """Defaults <- pack initial config <- user config, validated; PolicyConfigError on any invalid entry."""
+def reconcile(
+    info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEntry], pack_version: str = ""
+) -> ReconciledConfig:
+    """Defaults <- pack initial config <- user config, validated; PolicyConfigError on any invalid entry, one line
+    per schema error as the CLI prints them (`validating policy config: <pack> <version>  <policy>: <error>`, the
+    version PulumiPolicy.yaml gives, `pack_version`, over the pack's own)."""
     schemas: dict[str, dict[str, Any]] = {}
     result: dict[str, PolicyConfigEntry] = {}
     for policy in info.policies:
@@ -210,12 +218,12 @@ def reconcile(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, PolicyConfigEn
             "validating the policy config needs jsonschema: install the project's `policy` extra "
             "(pip install -e '.[policy]')"
         ) from missing
-    errors = []
-    for policy, entry in result.items():
-        validator = jsonschema.Draft7Validator(schemas.get(policy, {"type": "object"}))
-        for error in sorted(validator.iter_errors(entry.properties), key=lambda error: list(error.path)):
-            location = "/".join(str(part) for part in error.path) or "(root)"
-            errors.append(f"{policy}: {location}: {error.message}")
+    errors = [
+        f"validating policy config: {info.name} {pack_version or info.version}  {policy}: {line}"
+        for policy, entry in result.items()
+        for line in schema_errors(jsonschema.Draft7Validator, schemas.get(policy, {"type": "object"}), entry.properties)
+    ]
     if errors:
-        raise PolicyConfigError("policy config is invalid:\n  " + "\n  ".join(errors))
+        # update.go, loadPolicyPlugins: every line sorted, each printed as an error of its own.
+        raise PolicyConfigError("\nerror: ".join(sorted(errors)))
     return ReconciledConfig(result, warnings)

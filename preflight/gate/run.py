@@ -80,7 +80,7 @@ def run_gate(
                 )
             )
             info = client.analyzer_info()
-            config = reconcile(info, user_config or {})
+            config = reconcile(info, user_config or {}, pack.version)
             client.configure(config.request())
             start.advance(len(info.policies))
         configured = time.perf_counter()

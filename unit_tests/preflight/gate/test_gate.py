@@ -164,7 +164,7 @@ def test_stack_level_notes_are_located_at_the_project_file_in_sarif(capsys: pyte
         ),
         (
             '{"iam-no-wildcard-resources": {"wildcardResourceActions": [{"action": "xray:*"}]}}',
-            "'reason' is a required property",
+            "iam-no-wildcard-resources: wildcardResourceActions.0: reason is required",
         ),
     ],
 )

@@ -27,6 +27,7 @@ def info(
     schema.update({"days": days, "names": {"type": "array"}})
     return analyzer_pb2.AnalyzerInfo(
         name="pack",
+        version="0.0.1",
         policies=[
             analyzer_pb2.PolicyInfo(
                 name="retention",
@@ -84,8 +85,8 @@ def test_initial_config_with_a_level_is_applied_quietly() -> None:
 @pytest.mark.parametrize(
     ("user", "message"),
     [
-        ({"retention": {"days": "many"}}, "retention: days: 'many' is not of type 'integer'"),
-        ({"retention": {"names": 3}}, "retention: names: 3 is not of type 'array'"),
+        ({"retention": {"days": "many"}}, "retention: days: Invalid type. Expected: integer, given: string"),
+        ({"retention": {"names": 3}}, "retention: names: Invalid type. Expected: array, given: integer"),
         ({"unknown": "advisory"}, "names policies the pack does not have"),
     ],
 )
@@ -95,8 +96,19 @@ def test_invalid_configuration_is_an_error_naming_the_policy(user: dict[str, Any
 
 
 def test_a_required_property_cannot_be_dropped() -> None:
-    with pytest.raises(PolicyConfigError, match="retention: \\(root\\): 'days' is a required property"):
+    with pytest.raises(PolicyConfigError) as raised:
         reconcile(info(default=False), {})
+    assert str(raised.value) == "validating policy config: pack 0.0.1  retention: days is required"
+
+
+def test_schema_errors_are_the_cli_lines_sorted_each_an_error() -> None:
+    user = parse_policy_config({"retention": {"days": "many", "names": 3}}, "cfg.json")
+    with pytest.raises(PolicyConfigError) as raised:
+        reconcile(info(), user, pack_version="1.2.3")
+    assert str(raised.value).split("\n") == [
+        "validating policy config: pack 1.2.3  retention: days: Invalid type. Expected: integer, given: string",
+        "error: validating policy config: pack 1.2.3  retention: names: Invalid type. Expected: array, given: integer",
+    ]
 
 
 def test_without_jsonschema_the_gate_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
