@@ -21,6 +21,8 @@ def errors(properties: dict[str, Any], document: dict[str, Any], **schema: Any) 
         ({"type": "integer"}, 3.14, "foo: Invalid type. Expected: integer, given: number"),
         ({"type": ["string", "null"]}, True, "foo: Invalid type. Expected: [string,null], given: boolean"),
         ({"type": "object"}, [], "foo: Invalid type. Expected: object, given: array"),
+        ({"type": "string"}, None, "foo: Invalid type. Expected: string, given: null"),
+        ({"enum": ["bar", 0]}, 1, 'foo: foo must be one of the following: "bar", 0'),
         ({"enum": ["bar", 1.0, None]}, "x", 'foo: foo must be one of the following: "bar", 1, null'),
         ({"const": {"b": 2, "a": "<"}}, "x", 'foo: foo does not match: {"a":"\\u003c","b":2}'),
         ({"minLength": 50.0}, "short", "foo: String length must be greater than or equal to 50"),
@@ -43,6 +45,11 @@ def errors(properties: dict[str, Any], document: dict[str, Any], **schema: Any) 
 )
 def test_each_keyword_reads_as_gojsonschema_words_it(spec: Any, value: Any, line: str) -> None:
     assert errors({"foo": spec}, {"foo": value}) == [line]
+
+
+def test_a_false_schema_reads_as_gojsonschema_words_it_without_its_field() -> None:
+    # jsonschema's error for a false subschema carries no path (documented in schema_messages).
+    assert errors({"foo": False}, {"foo": 1}) == ["False always fails validation"]
 
 
 def test_a_type_mismatch_stops_there_as_gojsonschema_does() -> None:
