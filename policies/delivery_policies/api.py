@@ -1,14 +1,16 @@
-"""Who may invoke the functions: API Gateway's permission is scoped to one route; other services name their source."""
+"""API Gateway and who may invoke the functions: a permission is scoped to one route (other services name their
+source), a deployment follows every change of its REST API, a stage sits behind a web ACL, a usage plan throttles."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pulumi_policy import Severity
 
 from delivery_policies import aws
 from delivery_policies.policy_spec import Evaluation, PolicySpec, ResourceView
-from delivery_policies.props import MISSING, UNKNOWN, field, text
+from delivery_policies.props import MISSING, UNKNOWN, elements, entries, field, number, text
+from delivery_policies.relations import Attachments
 
 API_GATEWAY_PRINCIPAL: Final = "apigateway.amazonaws.com"
 HTTP_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -103,6 +105,97 @@ def check_permission(subject: ResourceView, evaluation: Evaluation) -> None:
             evaluation.violation(finding, f"source ARN {source_arn!r}: {'; '.join(problems)}")
 
 
+def _rest_api_keys(resource: ResourceView) -> Any:
+    """What names the resource's REST API: the RestApi's URN (dependency) and `id:<value>`; UNKNOWN when neither."""
+    keys = set(resource.depends_through("restApi"))
+    value = text(field(resource.props, "restApi"))
+    if isinstance(value, str) and value:
+        keys.add(f"id:{value}")
+    return UNKNOWN if not keys and value is UNKNOWN else keys
+
+
+def _all_dependencies(resource: ResourceView) -> set[str]:
+    return {*resource.dependencies, *(urn for urns in resource.property_dependencies.values() for urn in urns)}
+
+
+def _check_triggers(deployment: ResourceView, evaluation: Evaluation) -> None:
+    triggers = field(deployment.props, "triggers")
+    if triggers is UNKNOWN:
+        evaluation.undecided("triggers")
+    elif not entries(triggers):
+        evaluation.violation(
+            "no-triggers",
+            "the deployment has no triggers: it snapshots the REST API once, so a changed method, integration or "
+            "body never reaches the stage; set triggers={'redeployment': <a hash of everything the API serves>}",
+            deployment,
+        )
+
+
+def check_deployments(resources: list[ResourceView], evaluation: Evaluation) -> None:
+    """Every REST API deployment redeploys when the API changes (triggers) and comes after every method and
+    integration of its API (a deployment created first snapshots an API without them)."""
+    routes = [resource for resource in resources if resource.type in (aws.REST_API_METHOD, aws.REST_API_INTEGRATION)]
+    route_keys = [(route, _rest_api_keys(route)) for route in routes]
+    for deployment in (resource for resource in resources if resource.type == aws.REST_API_DEPLOYMENT):
+        _check_triggers(deployment, evaluation)
+        api_keys = _rest_api_keys(deployment)
+        dependencies = _all_dependencies(deployment)
+        missing = []
+        for route, keys in route_keys:
+            if route.urn in dependencies:
+                continue
+            if api_keys is UNKNOWN or keys is UNKNOWN:
+                evaluation.undecided("restApi")
+            elif api_keys & keys:
+                missing.append(route.name)
+        if missing:
+            evaluation.violation(
+                "missing-route-dependency",
+                f"the deployment does not depend on {', '.join(sorted(missing))} of its REST API: it may be created "
+                "before them and serve the API without them; add them to depends_on (and to the triggers)",
+                deployment,
+            )
+
+
+def check_stage_web_acl(resources: list[ResourceView], evaluation: Evaluation) -> None:
+    """Every REST API stage has a web ACL association naming it (by dependency or by its ARN)."""
+    # Not the stage's own webAclArn output: the stage is created before its association, so what it reads back then
+    # says nothing about the program, and an offline world fills it with a plausible ARN either way.
+    associations = Attachments(
+        (resource for resource in resources if resource.type in aws.WEB_ACL_ASSOCIATION_TYPES), "resourceArn", ("arn",)
+    )
+    for stage in (resource for resource in resources if resource.type == aws.REST_API_STAGE):
+        attached = associations.of(stage)
+        if attached is UNKNOWN:
+            evaluation.undecided("resourceArn")
+        elif not attached:
+            evaluation.violation(
+                "no-web-acl",
+                "no web ACL is associated with the stage: every request reaches the integration unfiltered; "
+                "associate an aws.wafv2.WebAcl with resource_arn=stage.arn",
+                stage,
+            )
+
+
+def check_usage_plan_throttle(subject: ResourceView, evaluation: Evaluation) -> None:
+    settings = elements(field(subject.props, "throttleSettings"))
+    if UNKNOWN in settings:
+        evaluation.undecided("throttleSettings")
+        return
+    if not settings:
+        evaluation.violation(
+            "no-throttle-settings",
+            "the usage plan sets no throttle: its API keys may use the account's whole request rate",
+        )
+        return
+    for limit, finding in (("rateLimit", "no-rate-limit"), ("burstLimit", "no-burst-limit")):
+        value = number(field(settings[0], limit))
+        if value is UNKNOWN:
+            evaluation.undecided("throttleSettings", limit)
+        elif value is MISSING or value <= 0:
+            evaluation.violation(finding, f"the usage plan's throttle sets no positive {limit}")
+
+
 POLICIES: Final = (
     PolicySpec(
         name="lambda-permission-scoped-source-arn",
@@ -133,5 +226,104 @@ POLICIES: Final = (
             "Checkov accepts any source ARN, even `/*/*`; the pack wants one stage and one route (method `*` only"
             " on a concrete path)."
         ),
+    ),
+    PolicySpec(
+        name="apigateway-deployment-redeploys",
+        description=(
+            "Every API Gateway REST API deployment has triggers (so a changed API is deployed again) and depends on "
+            "every method and integration of its REST API the program declares."
+        ),
+        severity=Severity.MEDIUM,
+        remediation="Set triggers={'redeployment': <a hash of the methods, integrations and body>} on the "
+        "aws.apigateway.Deployment and depends_on=[every method and integration of the API].",
+        checkov=(),
+        cdk_nag=(),
+        topics=("apigateway", "deployment"),
+        scope="stack",
+        check=check_deployments,
+        category="resilience",
+        example="""method = aws.apigateway.Method(
+    "post",
+    rest_api=api.id,
+    resource_id=api.root_resource_id,
+    http_method="POST",
+    authorization="NONE",
+)
+integration = aws.apigateway.Integration(
+    "post",
+    rest_api=api.id,
+    resource_id=api.root_resource_id,
+    http_method=method.http_method,
+    type="AWS_PROXY",
+    integration_http_method="POST",
+    uri=function.invoke_arn,
+)
+aws.apigateway.Deployment(
+    "api-deployment",
+    rest_api=api.id,
+    # Anything that changes what the API serves changes the trigger, and so replaces the deployment.
+    triggers={"redeployment": pulumi.Output.json_dumps([method.id, integration.id, integration.uri])},
+    opts=pulumi.ResourceOptions(depends_on=[method, integration]),
+)""",
+        peer_notes="Neither checks it: a deployment without triggers passes until the first change of the API.",
+    ),
+    PolicySpec(
+        name="apigateway-stage-web-acl",
+        description="Every API Gateway REST API stage is associated with a WAF web ACL.",
+        severity=Severity.MEDIUM,
+        remediation="Create an aws.wafv2.WebAcl (scope REGIONAL, AWS managed rules and a rate-based rule) and an "
+        "aws.wafv2.WebAclAssociation with resource_arn=stage.arn.",
+        checkov=("CKV2_AWS_29",),
+        cdk_nag=("AwsSolutions-APIG3",),
+        topics=("apigateway", "waf"),
+        scope="stack",
+        check=check_stage_web_acl,
+        category="security",
+        example="""web_acl = aws.wafv2.WebAcl(
+    "api-waf",
+    scope="REGIONAL",
+    default_action={"allow": {}},
+    rules=[
+        {
+            "name": "common",
+            "priority": 0,
+            "override_action": {"none": {}},
+            "statement": {
+                "managed_rule_group_statement": {"vendor_name": "AWS", "name": "AWSManagedRulesCommonRuleSet"}
+            },
+            "visibility_config": {
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": "common",
+                "sampled_requests_enabled": True,
+            },
+        }
+    ],
+    visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": "api-waf", "sampled_requests_enabled": True},
+)
+stage = aws.apigateway.Stage(
+    "prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True
+)
+aws.wafv2.WebAclAssociation("api-waf", resource_arn=stage.arn, web_acl_arn=web_acl.arn)""",
+    ),
+    PolicySpec(
+        name="apigateway-usage-plan-throttled",
+        description="Every API Gateway usage plan sets a throttle with a positive rate limit and burst limit.",
+        severity=Severity.MEDIUM,
+        remediation="Set throttle_settings={'rate_limit': <requests per second>, 'burst_limit': <requests>} on the "
+        "aws.apigateway.UsagePlan.",
+        checkov=(),
+        cdk_nag=(),
+        topics=("apigateway", "throttling"),
+        scope="resource",
+        check=check_usage_plan_throttle,
+        resource_types=frozenset({aws.USAGE_PLAN}),
+        category="resilience",
+        example="""stage = aws.apigateway.Stage("v1", rest_api=api.id, deployment=deployment.id, stage_name="v1")
+aws.apigateway.UsagePlan(
+    "api-usage",
+    api_stages=[{"api_id": api.id, "stage": stage.stage_name}],
+    throttle_settings={"rate_limit": 50, "burst_limit": 100},
+    quota_settings={"limit": 10000, "period": "DAY"},
+)""",
     ),
 )

@@ -60,6 +60,27 @@ INVOCATION_SOURCE_TYPES: Final = frozenset(
 LOG_GROUP: Final = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM: Final = "aws:cloudwatch/metricAlarm:MetricAlarm"
 REST_API_STAGE: Final = "aws:apigateway/stage:Stage"
+REST_API: Final = "aws:apigateway/restApi:RestApi"
+REST_API_DEPLOYMENT: Final = "aws:apigateway/deployment:Deployment"
+REST_API_METHOD: Final = "aws:apigateway/method:Method"
+USAGE_PLAN: Final = "aws:apigateway/usagePlan:UsagePlan"
+WEB_ACL_ASSOCIATION_TYPES: Final = frozenset(
+    {"aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafregional/webAclAssociation:WebAclAssociation"}
+)
+COMPOSITE_ALARM: Final = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+# What an alarm action may name: a topic that notifies, or something that acts (scaling, a function, an incident).
+ALARM_ACTION_TARGET_TYPES: Final = frozenset(
+    {
+        "aws:sns/topic:Topic",
+        "aws:autoscaling/policy:Policy",
+        "aws:appautoscaling/policy:Policy",
+        "aws:lambda/function:Function",
+        "aws:lambda/alias:Alias",
+        "aws:ssmincidents/responsePlan:ResponsePlan",
+    }
+)
+# The services whose ARNs CloudWatch accepts as alarm actions (EC2 actions are arn:aws:automate:<region>:ec2:<verb>).
+ALARM_ACTION_SERVICES: Final = frozenset({"sns", "autoscaling", "automate", "lambda", "ssm", "ssm-incidents"})
 KMS_KEY: Final = "aws:kms/key:Key"
 SNS_TOPIC: Final = "aws:sns/topic:Topic"
 SQS_QUEUE: Final = "aws:sqs/queue:Queue"

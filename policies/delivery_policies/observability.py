@@ -1,15 +1,14 @@
-"""Tracing, log retention and error alarms: what an operator needs to see a failure and its cause."""
+"""Tracing, log groups and their retention: what an operator needs to see a failure and its cause."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from pulumi_policy import Severity
 
 from delivery_policies import aws
 from delivery_policies.policy_spec import Evaluation, PolicySpec, ResourceView
-from delivery_policies.props import MISSING, UNKNOWN, elements, field, flag, number, path, text
+from delivery_policies.props import MISSING, UNKNOWN, field, flag, number, path, text
 
 # The values CloudWatch Logs accepts for retentionInDays.
 CLOUDWATCH_RETENTION_DAYS: Final = (
@@ -37,12 +36,6 @@ CLOUDWATCH_RETENTION_DAYS: Final = (
     3653,
 )
 DEFAULT_RETENTION_DAYS: Final = 7
-
-# (namespace, metric) pairs that count errors, and the request counts an error rate divides by.
-ERROR_COUNT_METRICS: Final = frozenset(
-    {("AWS/Lambda", "Errors"), ("AWS/ApiGateway", "5XXError"), ("AWS/ApiGateway", "5xx")}
-)
-REQUEST_COUNT_METRICS: Final = frozenset({("AWS/Lambda", "Invocations"), ("AWS/ApiGateway", "Count")})
 
 
 def check_lambda_tracing(subject: ResourceView, evaluation: Evaluation) -> None:
@@ -130,78 +123,6 @@ def check_log_retention(subject: ResourceView, evaluation: Evaluation) -> None:
         evaluation.violation(
             f"retention:{retention:g}", f"retentionInDays is {retention:g}, not the standard {standard}"
         )
-
-
-def _metric_key(namespace: Any, name: Any) -> tuple[Any, Any]:
-    return text(namespace), text(name)
-
-
-def _is_error_count(namespace: Any, name: Any) -> bool:
-    if not isinstance(name, str):
-        return False
-    if isinstance(namespace, str):
-        return (namespace, name) in ERROR_COUNT_METRICS
-    return any(name == metric for _, metric in ERROR_COUNT_METRICS)
-
-
-def _references(expression: str, query_id: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(query_id)}(?![A-Za-z0-9_])", expression) is not None
-
-
-def check_error_alarm(subject: ResourceView, evaluation: Evaluation) -> None:
-    namespace, name = _metric_key(field(subject.props, "namespace"), field(subject.props, "metricName"))
-    if UNKNOWN in (namespace, name):
-        evaluation.undecided("metricName")
-        return
-    if _is_error_count(namespace, name):
-        evaluation.violation(
-            f"absolute-threshold:{name}",
-            f"the alarm compares the raw {name} count with an absolute threshold; alarm on an error rate with "
-            "metric math (errors / requests * 100)",
-        )
-        return
-    queries = elements(field(subject.props, "metricQueries"))
-    if UNKNOWN in queries:
-        evaluation.undecided("metricQueries")
-        return
-    error_ids: dict[str, str] = {}
-    request_ids: set[str] = set()
-    returned: list[Any] = []
-    for query in queries:
-        query_id = text(field(query, "id"))
-        metric_namespace, metric_name = _metric_key(
-            path(query, "metric", "namespace"), path(query, "metric", "metricName")
-        )
-        if UNKNOWN in (query_id, metric_namespace, metric_name):
-            evaluation.undecided("metricQueries")
-            return
-        if isinstance(query_id, str) and _is_error_count(metric_namespace, metric_name):
-            error_ids[query_id] = metric_name
-        if isinstance(query_id, str) and (metric_namespace, metric_name) in REQUEST_COUNT_METRICS:
-            request_ids.add(query_id)
-        if flag(field(query, "returnData")) is True:
-            returned.append(query)
-    if not error_ids:
-        return
-    if not returned and len(queries) == 1:
-        returned = queries
-    for query in returned:
-        expression = text(field(query, "expression"))
-        query_id = text(field(query, "id"))
-        if expression is UNKNOWN:
-            evaluation.undecided("metricQueries", "expression")
-        elif not isinstance(expression, str):
-            if isinstance(query_id, str) and query_id in error_ids:
-                evaluation.violation(
-                    f"absolute-threshold:{error_ids[query_id]}",
-                    f"the alarm returns the raw {error_ids[query_id]} metric; return an error-rate expression",
-                )
-        elif not any(_references(expression, request_id) for request_id in request_ids):
-            names = ", ".join(sorted(set(error_ids.values())))
-            evaluation.violation(
-                f"no-request-count:{names}",
-                f"the alarm's expression {expression!r} does not divide {names} by the request count",
-            )
 
 
 def retention_schema() -> dict[str, Any]:
@@ -336,38 +257,5 @@ aws.lambda_.Function(
             "Checkov's CKV_AWS_338 wants at least 365 days; this repository's standard is 7 (the generic profile "
             "accepts any finite retention)."
         ),
-    ),
-    PolicySpec(
-        name="alarm-error-rate-metric-math",
-        description=(
-            "Alarms on an error count (Lambda Errors, API Gateway 5XXError) use metric math against the request "
-            "count (an error rate), not an absolute threshold on the raw metric."
-        ),
-        severity=Severity.MEDIUM,
-        remediation="Build the alarm from metric_queries: the error metric, the request metric (Invocations or "
-        "Count), and an expression 'errors / requests * 100' with return_data=True; compare it with the threshold "
-        "percentage and treat missing data as not breaching.",
-        checkov=(),
-        cdk_nag=(),
-        topics=("cloudwatch", "observability"),
-        scope="resource",
-        check=check_error_alarm,
-        resource_types=frozenset({aws.METRIC_ALARM}),
-        category="observability",
-        example="""aws.cloudwatch.MetricAlarm(
-    "error-rate",
-    comparison_operator="GreaterThanThreshold",
-    evaluation_periods=1,
-    threshold=1,
-    metric_queries=[
-        {"id": "errors", "metric": {"namespace": "AWS/Lambda", "metric_name": "Errors", "period": 60, "stat": "Sum"}},
-        {
-            "id": "calls",
-            "metric": {"namespace": "AWS/Lambda", "metric_name": "Invocations", "period": 60, "stat": "Sum"},
-        },
-        {"id": "rate", "expression": "errors / calls * 100", "return_data": True},
-    ],
-)""",
-        peer_notes="cdk-nag's CloudWatchAlarmAction checks actions only.",
     ),
 )

@@ -8,6 +8,7 @@ from typing import Final
 from pulumi_policy import EnforcementLevel, Policy
 
 from delivery_policies import (
+    alarms,
     api,
     encryption,
     iam,
@@ -32,6 +33,7 @@ POLICY_SPECS: Final[tuple[PolicySpec, ...]] = (
     *iam_attachments.POLICIES,
     *api.POLICIES,
     *observability.POLICIES,
+    *alarms.POLICIES,
     *resilience.POLICIES,
     *s3_posture.POLICIES,
     *tagging.POLICIES,

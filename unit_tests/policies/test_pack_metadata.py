@@ -40,6 +40,11 @@ EXPECTED_NAMES = {
     "iam-no-wildcard-policy-attachment",
     "lambda-log-group-managed",
     "sfn-state-machine-xray-tracing",
+    # Issue 16 point 6: seed rows a general rule can guard.
+    "apigateway-deployment-redeploys",
+    "apigateway-stage-web-acl",
+    "apigateway-usage-plan-throttled",
+    "alarm-actions-wired",
 }
 STACK_POLICIES = {
     "s3-bucket-kms-encryption",
@@ -47,6 +52,9 @@ STACK_POLICIES = {
     "lambda-dead-letter-config",
     "iam-no-wildcard-policy-attachment",
     "lambda-log-group-managed",
+    "apigateway-deployment-redeploys",
+    "apigateway-stage-web-acl",
+    "alarm-actions-wired",
 }
 
 
@@ -83,6 +91,9 @@ def test_matching_rules_are_the_known_ones(policy_gate: PolicyGate) -> None:
     assert "cdk-nag:AwsSolutions-IAM5" in policies["iam-no-wildcard-actions"].tags
     assert "checkov:CKV_AWS_364" in policies["lambda-permission-scoped-source-arn"].tags
     assert "checkov:none" in policies["alarm-error-rate-metric-math"].tags
+    assert "checkov:CKV2_AWS_29" in policies["apigateway-stage-web-acl"].tags
+    assert "cdk-nag:AwsSolutions-APIG3" in policies["apigateway-stage-web-acl"].tags
+    assert "checkov:CKV_AWS_319" in policies["alarm-actions-wired"].tags
 
 
 def test_config_schemas_and_defaults(policy_gate: PolicyGate) -> None:

@@ -49,6 +49,9 @@ STACK_POLICY_TYPES = {
     "lambda-dead-letter-config": {"aws:lambda/function:Function"},
     "lambda-log-group-managed": {"aws:lambda/function:Function"},
     "iam-no-wildcard-policy-attachment": {"aws:iam/rolePolicyAttachment:RolePolicyAttachment"},
+    "apigateway-deployment-redeploys": {"aws:apigateway/deployment:Deployment"},
+    "apigateway-stage-web-acl": {"aws:apigateway/stage:Stage"},
+    "alarm-actions-wired": {"aws:cloudwatch/metricAlarm:MetricAlarm"},
 }
 _RESOURCE_NAME = re.compile(r'(aws\.[A-Za-z0-9_.]+\(\s*)"([^"]+)"')
 

@@ -19,14 +19,20 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from delivery_policies import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICY_SPECS, build_policies
 from delivery_policies.aws import (
+    ALARM_ACTION_TARGET_TYPES,
     BUCKET_ACL_TYPES,
     BUCKET_POLICY,
     BUCKET_TYPES,
     BUCKET_WEBSITE_TYPES,
+    COMPOSITE_ALARM,
     INVOCATION_SOURCE_TYPES,
     LOG_GROUP,
     MANAGED_POLICY,
     POLICY_ATTACHMENTS,
+    REST_API,
+    REST_API_DEPLOYMENT,
+    REST_API_METHOD,
+    WEB_ACL_ASSOCIATION_TYPES,
     taggable_types,
 )
 from preflight import SECRET_SIG, SECRET_VALUE_SIG
@@ -137,6 +143,16 @@ KEYS = [
     "website",
     "tracingConfiguration",
     "enabled",
+    # Issue 16: deployments, stages and their web ACLs, usage plans, alarm actions.
+    "restApi",
+    "triggers",
+    "resourceArn",
+    "webAclArn",
+    "throttleSettings",
+    "rateLimit",
+    "burstLimit",
+    "alarmActions",
+    "actionsEnabled",
 ]
 TEXTS = [
     "*",
@@ -160,6 +176,9 @@ TEXTS = [
     "arn:aws:logs:*:*:log-group:x:*",
     "arn:aws:execute-api:us-east-1:123456789012:a/dev/*/{proxy+}",
     "arn:aws:lambda:us-east-1:123456789012:function:fn",
+    "arn:aws:sns:us-east-1:123456789012:alerts",
+    "arn:aws:automate:us-east-1:ec2:stop",
+    "arn:aws:apigateway:us-east-1::/restapis/a/stages/dev",
     "arn:aws:iam::aws:policy/AdministratorAccess",
     "s3.amazonaws.com",
     "lambda",
@@ -224,6 +243,12 @@ RESOURCE_TYPES = sorted(
         *BUCKET_ACL_TYPES,
         MANAGED_POLICY,
         LOG_GROUP,
+        REST_API,
+        REST_API_DEPLOYMENT,
+        REST_API_METHOD,
+        COMPOSITE_ALARM,
+        *WEB_ACL_ASSOCIATION_TYPES,
+        *ALARM_ACTION_TARGET_TYPES,
         "aws:ec2/vpc:Vpc",
         "pulumi:providers:aws",
         "delivery:stack:Region",
@@ -275,18 +300,8 @@ def test_resource_policies_never_raise(
     assert all(diagnostic.policyName for diagnostic in response.diagnostics)
 
 
-@ROBUSTNESS
-@given(
-    members=st.lists(
-        st.tuples(st.sampled_from(RESOURCE_TYPES), property_maps, st.lists(st.sampled_from(KEYS), max_size=3)),
-        max_size=8,
-    ),
-    links=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=8),
-)
-def test_stack_policies_never_raise(
-    servicer: Any,
-    members: list[tuple[str, dict[str, Any], list[str]]],
-    links: list[tuple[int, int]],
+def analyze_stack(
+    servicer: Any, members: list[tuple[str, dict[str, Any], list[str]]], links: list[tuple[int, int]]
 ) -> None:
     urns = [f"urn:pulumi:test::p::{type_}::r{index}" for index, (type_, _, _) in enumerate(members)]
     resources = []
@@ -308,6 +323,64 @@ def test_stack_policies_never_raise(
         )
     response = servicer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources), None)
     assert all(diagnostic.policyName for diagnostic in response.diagnostics)
+
+
+LINKS = st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=8)
+
+
+@ROBUSTNESS
+@given(
+    members=st.lists(
+        st.tuples(st.sampled_from(RESOURCE_TYPES), property_maps, st.lists(st.sampled_from(KEYS), max_size=3)),
+        max_size=8,
+    ),
+    links=LINKS,
+)
+def test_stack_policies_never_raise(
+    servicer: Any,
+    members: list[tuple[str, dict[str, Any], list[str]]],
+    links: list[tuple[int, int]],
+) -> None:
+    analyze_stack(servicer, members, links)
+
+
+# The resources the joining stack policies pair up, so that random stacks hold the pairs they join.
+JOINED_TYPES = sorted(
+    {
+        REST_API,
+        REST_API_DEPLOYMENT,
+        REST_API_METHOD,
+        "aws:apigateway/integration:Integration",
+        "aws:apigateway/stage:Stage",
+        *WEB_ACL_ASSOCIATION_TYPES,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        COMPOSITE_ALARM,
+        *ALARM_ACTION_TARGET_TYPES,
+        LOG_GROUP,
+    }
+)
+JOIN_KEYS = ["restApi", "triggers", "resourceArn", "alarmActions", "loggingConfig", "name", "logGroup"]
+
+
+@ROBUSTNESS
+@given(
+    members=st.lists(
+        st.tuples(
+            st.sampled_from(JOINED_TYPES),
+            st.dictionaries(st.sampled_from(JOIN_KEYS + KEYS), trees, max_size=6),
+            st.lists(st.sampled_from(JOIN_KEYS), max_size=3),
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    links=LINKS,
+)
+def test_joining_stack_policies_never_raise(
+    servicer: Any,
+    members: list[tuple[str, dict[str, Any], list[str]]],
+    links: list[tuple[int, int]],
+) -> None:
+    analyze_stack(servicer, members, links)
 
 
 @settings(max_examples=60, deadline=None)

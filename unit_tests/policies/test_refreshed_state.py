@@ -7,6 +7,7 @@ must judge it exactly as the program's intent."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -149,11 +150,62 @@ def role(*attachments: str) -> Any:
     return resource("aws:iam/role:Role", "function-role", {"assumeRolePolicy": "{}"}, outputs=outputs)
 
 
+API_ID = "a1b2c3d4e5"
+STAGE_ARN = f"arn:aws:apigateway:{REGION}::/restapis/{API_ID}/stages/prod"
+WEB_ACL_ARN = f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/api/11111111-2222-4333-8444-555555555555"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+
+
+def rest_api_routes() -> list[Any]:
+    api = resource("aws:apigateway/restApi:RestApi", "api", {"name": "api"}, outputs={"id": API_ID})
+    method = resource(
+        "aws:apigateway/method:Method",
+        "post",
+        {"restApi": API_ID, "httpMethod": "POST", "authorization": "NONE"},
+        depends={"restApi": api},
+        outputs={"apiKeyRequired": False, "authorizationScopes": [], "requestModels": {}, "requestParameters": {}},
+    )
+    integration = resource(
+        "aws:apigateway/integration:Integration",
+        "post-integration",
+        {"restApi": API_ID, "httpMethod": "POST", "type": "AWS_PROXY"},
+        depends={"restApi": api, "httpMethod": method},
+        outputs={"cacheKeyParameters": [], "connectionId": "", "passthroughBehavior": "WHEN_NO_MATCH"},
+    )
+    return [api, method, integration]
+
+
+def deployment(api: Any, *routes: Any, triggers: Any) -> Any:
+    registration = resource(
+        "aws:apigateway/deployment:Deployment",
+        "deployment",
+        {"restApi": API_ID, **({"triggers": triggers} if triggers else {})},
+        depends={"restApi": api, **({"triggers": routes[-1]} if triggers else {})},
+        outputs={"createdDate": "2025-01-01T00:00:00Z", "description": "", "triggers": triggers, "variables": None},
+    )
+    return dataclasses.replace(
+        registration, dependencies=sorted({*registration.dependencies, *(r.urn for r in routes)})
+    )
+
+
+def stage(web_acl_arn: str) -> Any:
+    outputs = {"arn": STAGE_ARN, "webAclArn": web_acl_arn, "xrayTracingEnabled": True, "cacheClusterEnabled": False}
+    inputs = {"restApi": API_ID, "stageName": "prod", "deployment": "d1", "xrayTracingEnabled": True}
+    return resource("aws:apigateway/stage:Stage", "prod", inputs, outputs=outputs)
+
+
+def alarm(actions: list[str]) -> Any:
+    inputs = {"namespace": "AWS/Lambda", "metricName": "Throttles", "threshold": 0, "alarmActions": actions}
+    outputs = {"actionsEnabled": True, "okActions": [], "insufficientDataActions": [], "datapointsToAlarm": 0}
+    return resource("aws:cloudwatch/metricAlarm:MetricAlarm", "throttles", inputs, outputs=outputs)
+
+
 def refreshed_compliant_stack() -> list[Any]:
     audit = bucket("audit")
     api_handler = function("api-handler")
     worker = function("worker", deadLetterConfig={"targetArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:worker-dlq"})
     api_source = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3d4e5/prod/*/{{proxy+}}"
+    routes = rest_api_routes()
     return [
         audit,
         kms_configuration(audit),
@@ -170,6 +222,16 @@ def refreshed_compliant_stack() -> list[Any]:
             "basic-execution",
             {"role": "function-role", "policyArn": BASIC_EXECUTION},
         ),
+        *routes,
+        deployment(*routes, triggers={"redeployment": "3f2a9c"}),
+        stage(WEB_ACL_ARN),
+        resource(
+            "aws:wafv2/webAclAssociation:WebAclAssociation",
+            "waf",
+            {"resourceArn": STAGE_ARN, "webAclArn": WEB_ACL_ARN},
+            outputs={"timeouts": None},
+        ),
+        alarm([TOPIC_ARN]),
     ]
 
 
@@ -203,6 +265,15 @@ VIOLATING_STATES: dict[str, tuple[Any, set[tuple[str, str]]]] = {
         lambda: _without({"function-role"}, role(BASIC_EXECUTION, "arn:aws:iam::aws:policy/AdministratorAccess")),
         {("function-role", "attaches:AdministratorAccess")},
     ),
+    # A deployment that never had triggers reads them back as nothing.
+    "apigateway-deployment-redeploys": (
+        lambda: _without({"deployment"}, deployment(*rest_api_routes(), triggers=None)),
+        {("deployment", "no-triggers")},
+    ),
+    # The association gone, the stage reads back an empty web ACL.
+    "apigateway-stage-web-acl": (lambda: _without({"waf", "prod"}, stage("")), {("prod", "no-web-acl")}),
+    # Actions read back as an empty list when the program set none.
+    "alarm-actions-wired": (lambda: _without({"throttles"}, alarm([])), {("throttles", "no-alarm-target")}),
 }
 
 

@@ -103,6 +103,7 @@ aws.lambda_.Permission(
     source_arn=api.id.apply(lambda api_id: f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/dev/POST/pipeline"),
     opts=opts,
 )
+alerts = aws.sns.Topic("alerts", kms_master_key_id=key.arn, opts=opts)
 aws.cloudwatch.MetricAlarm(
     "error-rate",
     comparison_operator="GreaterThanThreshold",
@@ -120,6 +121,7 @@ aws.cloudwatch.MetricAlarm(
         },
         {"id": "rate", "expression": "errors / invocations * 100", "return_data": True},
     ],
+    alarm_actions=[alerts.arn],
     opts=opts,
 )
 pulumi.export("bucket", bucket.id)

@@ -50,9 +50,21 @@ integration = aws.apigateway.Integration(
     uri=handler.invoke_arn,
 )
 deployment = aws.apigateway.Deployment(
-    "deployment", rest_api=api.id, opts=pulumi.ResourceOptions(depends_on=[integration])
+    "deployment",
+    rest_api=api.id,
+    triggers={"redeployment": pulumi.Output.json_dumps([method.id, integration.id, integration.uri])},
+    opts=pulumi.ResourceOptions(depends_on=[method, integration]),
 )
-aws.apigateway.Stage("prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True)
+stage = aws.apigateway.Stage(
+    "prod", rest_api=api.id, deployment=deployment.id, stage_name="prod", xray_tracing_enabled=True
+)
+web_acl = aws.wafv2.WebAcl(
+    "api-waf",
+    scope="REGIONAL",
+    default_action={"allow": {}},
+    visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": "api-waf", "sampled_requests_enabled": True},
+)
+aws.wafv2.WebAclAssociation("api-waf", resource_arn=stage.arn, web_acl_arn=web_acl.arn)
 aws.lambda_.Permission(
     "api-invoke",
     action="lambda:InvokeFunction",
