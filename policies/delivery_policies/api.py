@@ -119,6 +119,9 @@ def _all_dependencies(resource: ResourceView) -> set[str]:
 
 
 def _check_triggers(deployment: ResourceView, evaluation: Evaluation) -> None:
+    # pulumi-aws's Deployment docs: "The triggers argument should be preferred over depends_on, since depends_on can
+    # only capture dependency ordering and will not cause the resource to recreate (redeploy) the REST API"; an
+    # OpenAPI body needs them too (the Stage docs' example hashes the RestApi's body into them).
     triggers = field(deployment.props, "triggers")
     if triggers is UNKNOWN:
         evaluation.undecided("triggers")

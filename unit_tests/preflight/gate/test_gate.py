@@ -54,7 +54,7 @@ def test_compliant_program_exits_0_with_a_passing_table(capsys: pytest.CaptureFi
     code, out, _ = run_gate(capsys, PROGRAMS / "compliant")
     assert code == cli.EXIT_OK
     assert out.startswith("policy gate: compliant/dev, up (known values), pack delivery-policies 0.1.0")
-    assert "22 policies, 13 resources analysed: 0 mandatory, 0 advisory, 0 exempted" in out
+    assert "26 policies, 14 resources analysed: 0 mandatory, 0 advisory, 0 exempted" in out
     assert out.rstrip().endswith("result: PASS (0 mandatory violations)")
 
 
@@ -109,7 +109,7 @@ def test_sarif_points_at_the_line_that_constructs_the_resource(
     [run] = sarif["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert run["tool"]["driver"]["name"] == "delivery-policies"
-    assert len(rules) == 22
+    assert len(rules) == 26
     for rule in rules:
         assert rule["help"]["text"].startswith(rule["fullDescription"]["text"])
         assert "Remediation:" in rule["help"]["text"]
