@@ -7,6 +7,7 @@ answered with a placeholder and each remote component left unexpanded.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -41,16 +42,25 @@ def _private_key_placeholder() -> str:
     )
 
 
+def _region(program: str) -> str:
+    """The region the program's README has its user set (`pulumi config set aws:region ...`)."""
+    found = re.search(r"pulumi config set aws:region ([a-z0-9-]+)", (HERE / program / "README.md").read_text("utf-8"))
+    assert found, f"{program}'s README sets no aws:region"
+    return found[1]
+
+
 def _prepare(program: str, directory: Path) -> Path:
+    """A copy of the program with the stack file its README's steps leave (the commands refuse a stack without one,
+    as a mistyped --stack)."""
     copy = directory / program
     shutil.copytree(HERE / program, copy)
+    config = f"config:\n  aws:region: {_region(program)}\n"
     if program == "aws-py-ec2-provisioners":
-        (copy / "Pulumi.dev.yaml").write_text(
-            "config:\n"
+        config += (
             "  aws-py-ec2-provisioners:keyName: offline-key-pair\n"
-            f"  aws-py-ec2-provisioners:privateKey: {_private_key_placeholder()!r}\n",
-            encoding="utf-8",
+            f"  aws-py-ec2-provisioners:privateKey: {_private_key_placeholder()!r}\n"
         )
+    (copy / "Pulumi.dev.yaml").write_text(config, encoding="utf-8")
     return copy
 
 
