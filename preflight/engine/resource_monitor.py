@@ -60,6 +60,10 @@ class World(Protocol):
 
     def call(self, args: MockCallArgs) -> Any: ...
 
+    def check_additions(
+        self, type_token: str, name: str, inputs: Mapping[str, Any], provider_ref: str
+    ) -> Mapping[str, Any]: ...
+
 
 @dataclass
 class MonitoredResource:
@@ -132,6 +136,13 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         self.on_register: RegistrationHook | None = None
 
     def _registered(self, urn: str, goal: ResourceGoal) -> None:
+        if goal.custom and not goal.type.startswith(urns.PROVIDER_TYPE_PREFIX):
+            # step_generator.go, stepGenerator.generateSteps: the provider's Check runs first and its inputs (with
+            # the defaults, auto-name and tagsAll it fills) are what the analyzers and the create see.
+            goal.properties = {
+                **goal.properties,
+                **self.world.check_additions(goal.type, goal.name, wire_properties(goal.properties), goal.provider),
+            }
         if self.on_register is not None:
             goal.properties = self.on_register(urn, goal)
 

@@ -8,7 +8,10 @@ sees the inputs) that Checkov's `terraform_plan` framework reads:
   components are not resources), its Terraform type from preflight.plan.tf_types, its address `<type>.<name>` derived
   from the logical name (sanitized, suffixed with a hash of the URN only where two would collide), so addresses are
   unique and do not change between runs or when a second region is added under other names.
-- `values`: the registration's inputs with Terraform's attribute names (snake_case, repeated blocks singular),
+- `values`: the registration's inputs, plus the provider schema's defaults of inputs it left unset (a Terraform
+  plan's planned values carry the provider's schema defaults: terraform-plugin-sdk helper/schema/grpc_provider.go,
+  PlanResourceChange; here the Pulumi schema's, which the provider's Check fills, never what AWS reads back after a
+  create), with Terraform's attribute names (snake_case, repeated blocks singular),
   nested blocks as lists of objects (a single block as a one-element list), whole-number floats as integers,
   JSON-valued string fields as JSON strings, secrets unwrapped, unknowns and assets/archives dropped.
 - `configuration.root_module.resources[].expressions`: every input that depends on another exported resource (the
@@ -33,7 +36,7 @@ from preflight.plan.attributes import convert_inputs, plain_value, resource_sche
 from preflight.plan.tf_types import snake_case, terraform_type
 from preflight.program.capture import Capture, Registration
 from preflight.world import read_back
-from preflight.world.provider_check import object_input
+from preflight.world.provider_check import object_input, schema_defaults
 
 TERRAFORM_VERSION = "1.9.8"
 PLAN_FORMAT_VERSION = "1.2"
@@ -224,7 +227,8 @@ def export_plan(capture: Capture) -> PlanExport:
     providers = {provider.urn: provider for provider in capture.providers()}
     exported: list[_Exported] = []
     for reg, tf_type in mapped:
-        values = convert_inputs(reg.type, tf_type, reg.inputs) or {}
+        inputs = {**schema_defaults().get(reg.type, {}), **{k: v for k, v in reg.inputs.items() if v is not None}}
+        values = convert_inputs(reg.type, tf_type, inputs) or {}
         provider = providers.get(reg.provider_urn)
         if "tagsAll" in (resource_schema(reg.type, tf_type) or {}):
             merged = {**_default_tags(provider), **values.get("tags", {})}

@@ -50,7 +50,7 @@ class Registration:
     stack_trace: tuple[SourcePosition, ...] = ()
     # The resource option `ignore_changes`, as property paths in the engine's (camelCase) form.
     ignore_changes: list[str] = field(default_factory=list)
-    # What the provider's Check adds to `inputs` before any policy sees them (auto-name, tagsAll).
+    # What the provider's Check adds to `inputs` before any policy sees them (schema defaults, auto-name, tagsAll).
     check_added: dict[str, Any] = field(default_factory=dict)
 
     @property

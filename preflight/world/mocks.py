@@ -80,7 +80,7 @@ class AwsLikeMocks(mocks.Mocks):
             return self._provider_tags.get(self.provider_key(provider_ref), provider_check.NO_PROVIDER_TAGS)
 
     def check_additions(self, type_token: str, name: str, inputs: Mapping[str, Any], provider_ref: str) -> dict:
-        """What the provider's Check adds to a custom resource's inputs (auto-name, tagsAll)."""
+        """What the provider's Check adds to a custom resource's inputs (schema defaults, auto-name, tagsAll)."""
         return provider_check.checked_inputs(type_token, name, inputs, self.provider_tags(provider_ref))
 
     def answer(self, args: mocks.MockResourceArgs, region: str) -> Answer:

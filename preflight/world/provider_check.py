@@ -5,6 +5,9 @@
 - Auto-names: a resource whose name input is optional and not given gets `<logical name>-<7 hex>` (Pulumi's
   autonaming, pulumi-aws `resources.go` `SetAutonaming(255, "-")` plus the per-type overrides below), stable per
   resource here so two runs agree. Known in preview, as the engine shows it.
+- Schema defaults: an input the program leaves unset that the pulumi-aws schema gives a `default` gets it
+  (pulumi-terraform-bridge pkg/tfbridge/schema.go, conversionContext.applyDefaults); the values are in
+  schema_defaults.json, made by schema_defaults_gen.py.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from preflight.world import sdk_types
 from preflight.world.arn_formats import digest
 
 UNKNOWN = sdk_types.UNKNOWN
+SCHEMA_DEFAULTS = Path(__file__).with_name("schema_defaults.json")
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,13 @@ def auto_named_key(type_token: str) -> AutoName | None:
     return spec
 
 
+@functools.cache
+def schema_defaults() -> dict[str, dict[str, Any]]:
+    """Per resource token, the schema `default` of each input that has one (schema_defaults.json)."""
+    resources: dict[str, dict[str, Any]] = json.loads(SCHEMA_DEFAULTS.read_text(encoding="utf-8"))["resources"]
+    return resources
+
+
 def object_input(value: Any) -> dict[str, Any]:
     """An object-typed input as a dict, {} when it is absent or not an object: provider inputs of object type arrive
     JSON-encoded, resource inputs as objects."""
@@ -123,8 +135,11 @@ NO_PROVIDER_TAGS = ProviderTags(default_tags={})
 def checked_inputs(
     type_token: str, logical_name: str, inputs: Mapping[str, Any], provider: ProviderTags = NO_PROVIDER_TAGS
 ) -> dict[str, Any]:
-    """What Check adds to `inputs`: the auto-name when the name is not given, `tagsAll` on taggable types."""
-    added: dict[str, Any] = {}
+    """What Check adds to `inputs`: the schema's defaults of inputs left unset, the auto-name when the name is not
+    given, `tagsAll` on taggable types."""
+    added: dict[str, Any] = {
+        key: value for key, value in schema_defaults().get(type_token, {}).items() if inputs.get(key) is None
+    }
     spec = auto_named_key(type_token)
     if spec is not None and inputs.get(spec.key) is None and inputs.get("namePrefix") is None:
         added[spec.key] = auto_name(type_token, logical_name, spec)
