@@ -154,7 +154,9 @@ class Workspace:
         )
 
     def pack_pids(self) -> list[int]:
-        return [int(path.read_text()) for path in self.pid_dir.glob("pack-*")]
+        # The PID is read from the file's name: the file exists before its text is written, and a read in between
+        # would see it empty.
+        return [int(path.name.removeprefix("pack-")) for path in self.pid_dir.glob("pack-*")]
 
 
 def _alive(pid: int) -> bool:
