@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from preflight import ProjectError, load_project
-from preflight.program.stack_config import engine_value, value_matches
+from preflight.program.stack_config import SECURE_PLACEHOLDER, engine_value, value_matches
 from unit_tests.preflight.engine_programs import write_program
 
 
@@ -76,7 +76,7 @@ def test_typed_values_the_cli_accepts_reach_the_program_as_the_cli_writes_them(t
         "demo:ports": '[80,443.0,"8080"]',
         "demo:tags": '{"a":1,"b":"\\u003cx\\u003e"}',
         "demo:days": "7",
-        "demo:token": "preflight-secure-placeholder",
+        "demo:token": SECURE_PLACEHOLDER,
     }
     assert project.secret_keys == ("demo:token",)
 
