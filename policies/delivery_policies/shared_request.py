@@ -6,7 +6,10 @@ pulumi-policy 1.21.0 (pulumi/pulumi-policy, sdk/python/lib/pulumi_policy/policy.
 properties (and its provider's) for every policy, before the policy can look at the type, and Remediate does it once
 per resource even when no policy remediates: with 22 policies that is most of the pack's time per resource. The
 replacements below are those methods with only that work moved out of the policy loop (Remediate: deferred to the
-first remediation policy). What every policy sees is unchanged:
+first remediation policy). Every request also runs `_configure_runtime_settings`, which asks `inspect.signature` of
+pulumi's `Settings` class whether it takes an organization (about 60 us of its 100 us, twice per resource); the
+replacement asks once per class and does everything else on every request, as upstream. What every policy sees is
+unchanged:
 
 - its own `ResourceValidationArgs` / `PolicyResource` objects and its own copy of the policy config;
 - props that are pulumi_policy's own unknown-checking proxy, built from the shared deserialised values for that
@@ -23,13 +26,16 @@ digests stop matching, so an upgrade of pulumi-policy is reviewed against this f
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import hashlib
 import inspect
+import os
 from collections.abc import Callable, Iterator, Mapping
 from inspect import isawaitable
 from typing import Any, Final
 
+import pulumi.runtime
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import policy as upstream
@@ -41,6 +47,7 @@ UPSTREAM_DIGESTS: Final = {
     "Analyze": "75db9cf8fc9d158596909b9b3f77bf48815990a6f513f2bb35728a67e4d8a515",
     "Remediate": "c4060524d4ad777f428983e213151e4a18715d39f1216a6675674dee2b6bb617",
     "AnalyzeStack": "3917a008482c2387d7da37f65d889970933e8df8efc57270559e20b36be837bf",
+    "_configure_runtime_settings": "da0923ff3a404f3633b701587071091c98432f5d7c70856eb8be6a6ee6c4c845",
 }
 
 Servicer = upstream._PolicyAnalyzerServicer
@@ -330,12 +337,35 @@ def remediate(self: Any, request: Any, _context: Any) -> Any:
     return response
 
 
+@functools.cache
+def _takes_organization(settings_class: type) -> bool:
+    return "organization" in inspect.signature(settings_class).parameters
+
+
+def configure_runtime_settings(self: Any) -> None:
+    """`_PolicyAnalyzerServicer._configure_runtime_settings`, asking whether `Settings` takes an organization once
+    per class instead of on every request; the config and a fresh `Settings` are still set on every request."""
+    config_env = pulumi.runtime.get_config_env()
+    for k, v in config_env.items():
+        pulumi.runtime.set_config(k, v)
+    if "PULUMI_PROJECT" in os.environ and "PULUMI_STACK" in os.environ and "PULUMI_DRY_RUN" in os.environ:
+        settings_args: dict[str, Any] = {
+            "project": os.environ["PULUMI_PROJECT"],
+            "stack": os.environ["PULUMI_STACK"],
+            "dry_run": os.environ["PULUMI_DRY_RUN"] == "true",
+        }
+        if _takes_organization(pulumi.runtime.Settings):
+            settings_args["organization"] = os.environ.get("PULUMI_ORGANIZATION", "organization")
+        pulumi.runtime.configure(pulumi.runtime.Settings(**settings_args))
+
+
 def install(resource_types: Mapping[str, frozenset[str]] | None = None) -> bool:
-    """Replace upstream's Analyze, AnalyzeStack and Remediate with the versions above when upstream is the pinned code,
-    Analyze skipping by `resource_types` (see analyze_skipping); returns whether it did."""
+    """Replace upstream's Analyze, AnalyzeStack, Remediate and _configure_runtime_settings with the versions above when
+    upstream is the pinned code, Analyze skipping by `resource_types` (see analyze_skipping); returns whether it did."""
     if not upstream_unchanged():
         return False
     Servicer.Analyze = analyze_skipping(resource_types or {})  # type: ignore[method-assign]
     Servicer.AnalyzeStack = analyze_stack  # type: ignore[method-assign]
     Servicer.Remediate = remediate  # type: ignore[method-assign]
+    Servicer._configure_runtime_settings = configure_runtime_settings  # type: ignore[method-assign]
     return True

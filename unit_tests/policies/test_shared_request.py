@@ -6,12 +6,16 @@ same requests through upstream's methods and the replacements on one servicer an
 
 from __future__ import annotations
 
+import contextvars
 import gc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import pulumi.runtime
 import pytest
 from google.protobuf import struct_pb2
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import (
     EnforcementLevel,
@@ -30,6 +34,7 @@ from delivery_policies.shared_request import (
     analyze,
     analyze_skipping,
     analyze_stack,
+    configure_runtime_settings,
     remediate,
     upstream_digest,
 )
@@ -38,6 +43,7 @@ from unit_tests.policies.pack_harness import CMK_ARN, REQUIRED_TAGS, UNKNOWN, en
 UPSTREAM_ANALYZE = Servicer.__dict__["Analyze"]
 UPSTREAM_ANALYZE_STACK = Servicer.__dict__["AnalyzeStack"]
 UPSTREAM_REMEDIATE = Servicer.__dict__["Remediate"]
+UPSTREAM_CONFIGURE_RUNTIME = Servicer.__dict__["_configure_runtime_settings"]
 PROVIDER_URN = engine_urn("pulumi:providers:aws", "aws")
 
 
@@ -245,28 +251,86 @@ def test_a_write_through_the_proxy_stays_with_the_policy_that_made_it() -> None:
     assert all("written" not in message for message in befores)
 
 
-def test_install_replaces_the_methods_while_upstream_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+def _runtime_after(configure: Callable[[Any], None]) -> tuple[Any, ...]:
+    """What a policy can read of pulumi's runtime after `configure` ran on a servicer, starting from an empty runtime
+    in a context of its own (nothing leaks into other tests)."""
+
+    def run() -> tuple[Any, ...]:
+        runtime_config.CONFIG.set({})
+        pulumi.runtime.configure(pulumi.runtime.Settings(project=None, stack=None))
+        configure(_servicer())
+        settings = runtime_settings.SETTINGS
+        return (
+            settings.project,
+            settings.stack,
+            settings.dry_run,
+            settings.organization,
+            settings.monitor,
+            settings.engine,
+            dict(runtime_config.CONFIG.get()),
+        )
+
+    return contextvars.copy_context().run(run)
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"PULUMI_ORGANIZATION": "acme", "PULUMI_DRY_RUN": "true", "PULUMI_CONFIG": '{"aws:region": "us-west-2"}'},
+        {"PULUMI_DRY_RUN": "false"},
+    ],
+    ids=["organization and config", "neither"],
+)
+def test_runtime_settings_are_configured_as_upstream_configures_them(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PULUMI_ORGANIZATION", "PULUMI_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PULUMI_PROJECT", "delivery")
+    monkeypatch.setenv("PULUMI_STACK", "dev")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    expected = _runtime_after(UPSTREAM_CONFIGURE_RUNTIME)
+    actual = _runtime_after(configure_runtime_settings)
+
+    assert expected[:4] == (
+        "delivery",
+        "dev",
+        environment["PULUMI_DRY_RUN"] == "true",
+        environment.get("PULUMI_ORGANIZATION", "organization"),
+    )
+    assert actual == expected
+
+
+def _upstream_methods(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Servicer, "Analyze", UPSTREAM_ANALYZE)
     monkeypatch.setattr(Servicer, "AnalyzeStack", UPSTREAM_ANALYZE_STACK)
     monkeypatch.setattr(Servicer, "Remediate", UPSTREAM_REMEDIATE)
+    monkeypatch.setattr(Servicer, "_configure_runtime_settings", UPSTREAM_CONFIGURE_RUNTIME)
+
+
+def test_install_replaces_the_methods_while_upstream_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    _upstream_methods(monkeypatch)
 
     assert shared_request.install() is True
     assert Servicer.AnalyzeStack is analyze_stack
     assert Servicer.Remediate is remediate
+    assert Servicer._configure_runtime_settings is configure_runtime_settings
     assert Servicer.Analyze.__qualname__ == analyze.__qualname__
 
 
-def test_install_leaves_upstream_alone_when_its_code_changed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Servicer, "Analyze", UPSTREAM_ANALYZE)
-    monkeypatch.setattr(Servicer, "AnalyzeStack", UPSTREAM_ANALYZE_STACK)
-    monkeypatch.setattr(Servicer, "Remediate", UPSTREAM_REMEDIATE)
-    monkeypatch.setitem(UPSTREAM_DIGESTS, "Analyze", "0" * 64)
+@pytest.mark.parametrize("changed", sorted(UPSTREAM_DIGESTS))
+def test_install_leaves_upstream_alone_when_its_code_changed(changed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _upstream_methods(monkeypatch)
+    monkeypatch.setitem(UPSTREAM_DIGESTS, changed, "0" * 64)
 
     assert shared_request.install() is False
-    assert (Servicer.Analyze, Servicer.AnalyzeStack, Servicer.Remediate) == (
+    assert (Servicer.Analyze, Servicer.AnalyzeStack, Servicer.Remediate, Servicer._configure_runtime_settings) == (
         UPSTREAM_ANALYZE,
         UPSTREAM_ANALYZE_STACK,
         UPSTREAM_REMEDIATE,
+        UPSTREAM_CONFIGURE_RUNTIME,
     )
 
 
