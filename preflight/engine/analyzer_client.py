@@ -67,13 +67,21 @@ class AnalyzerClient:
         with self._call("Configure"):
             self._stub.Configure(request)
 
+    # Remediate and Analyze run twice per resource: a plain try rather than a context manager, and the failure's
+    # message built only on failure (about 10 us a call of the gate's CPU).
     def remediate(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse:
-        with self._call(f"Remediate for {request.urn}", request.urn):
+        try:
             return self._stub.Remediate(request)
+        except grpc.RpcError:
+            with self._call(f"Remediate for {request.urn}", request.urn):
+                raise
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse:
-        with self._call(f"Analyze for {request.urn}", request.urn):
+        try:
             return self._stub.Analyze(request)
+        except grpc.RpcError:
+            with self._call(f"Analyze for {request.urn}", request.urn):
+                raise
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:
         with self._call("AnalyzeStack"):
