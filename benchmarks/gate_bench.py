@@ -10,7 +10,10 @@ Printed, in one run on one machine (with the load average before and after, sinc
 - synthetic stacks of 1,000, 5,000 and 10,000 resources (benchmarks/synthetic_stack.py: regional units of the
   program's resources): pack start, analysis over gRPC with one pack process (what the CLI runs) and report, beside
   Checkov's terraform_plan scan of the same resources exported by preflight's plan export; then the table with the
-  per-resource ratio and the growth per 10x.
+  per-resource ratio, the growth per 10x, and the CPU seconds of the gate's process and of the pack's;
+- where the analysis time goes at the largest size: the pack's own work (its servicer called in this process on the
+  same requests, no gRPC) and the transport alone (the gate's analysis against an analyzer that answers nothing,
+  benchmarks/null_analyzer.py, served as pulumi_policy serves a pack).
 
 Targets (2-core machine): dev stack gate <= 0.5x plan export + Checkov; 10k analysis < 5 s; whole gate at 10k
 (program run included) < 30 s; >= 5x faster per resource than Checkov; time(10k)/time(1k) <= 11.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -44,8 +48,11 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 from benchmarks.synthetic_stack import synthetic_capture  # noqa: E402
 from delivery_stack.config import SUPPORTED_REGIONS  # noqa: E402
 from preflight import Capture, ProjectSpec, load_project, run_program  # noqa: E402
+from preflight.engine.analyzer_client import AnalyzerClient  # noqa: E402
 from preflight.engine.pack_process import load_pack_spec  # noqa: E402
-from preflight.gate.run import run_gate  # noqa: E402
+from preflight.engine.wire import EngineResource, engine_resources  # noqa: E402
+from preflight.gate.analysis import analyse_resources  # noqa: E402
+from preflight.gate.run import pack_environment, run_gate  # noqa: E402
 from unit_tests.preflight.dev_stack import dev_stack_environment  # noqa: E402
 
 CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
@@ -60,6 +67,8 @@ class Row:
     analysis: float
     report: float
     checkov: float | None
+    gate_cpu: float
+    pack_cpu: float
 
     @property
     def gate(self) -> float:
@@ -73,6 +82,18 @@ def timed_command(command: Sequence[str], env: Mapping[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, env=dict(env), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # noqa: S603
     return time.perf_counter() - started
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished (waited-for) children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used so far (Linux: /proc/<pid>/stat, user plus system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def checkov_executable() -> str | None:
@@ -175,14 +196,20 @@ def program_at_scale() -> float:
     return per_resource
 
 
+def synthetic_project(capture: Capture) -> ProjectSpec:
+    return ProjectSpec(name=capture.project, root=ROOT, main=ROOT / "infrastructure", stack=capture.stack,
+                       stack_file=None, config={})  # fmt: skip
+
+
 def synthetic_rows() -> list[Row]:
     spec = load_pack_spec(PACK_DIR)
     rows = []
     for size in SIZES:
         capture = synthetic_capture(size)
-        project = ProjectSpec(name=capture.project, root=ROOT, main=ROOT / "infrastructure", stack=capture.stack,
-                              stack_file=None, config={})  # fmt: skip
-        report = run_gate(capture, project, spec)
+        pack_before, gate_before = children_cpu(), time.process_time()
+        # The pack process is waited for when run_gate returns, so its CPU time is among the children's.
+        report = run_gate(capture, synthetic_project(capture), spec)
+        gate_cpu, pack_cpu = time.process_time() - gate_before, children_cpu() - pack_before
         timings = report.timings
         rows.append(
             Row(
@@ -191,24 +218,96 @@ def synthetic_rows() -> list[Row]:
                 timings["analysis"],
                 timings["report"],
                 checkov_scan(capture),
+                gate_cpu,
+                pack_cpu,
             )
         )
     return rows
 
 
+def pack_in_process(capture: Capture, resources: list[EngineResource]) -> tuple[float, float]:
+    """Wall and CPU seconds of the pack's Remediate and Analyze for each resource, its servicer called in this process
+    (as the pack's __main__ sets it up, in the environment the CLI gives the pack), no gRPC."""
+    from delivery_policies import PACK_ENFORCEMENT_LEVEL, build_policies, resource_types_by_policy  # noqa: PLC0415
+    from delivery_policies.shared_request import Servicer, install  # noqa: PLC0415
+
+    install(resource_types_by_policy())
+    servicer = Servicer("delivery-policies", "0.0.1", build_policies(), PACK_ENFORCEMENT_LEVEL)
+    requests = [item.analyze_request() for item in resources]
+    saved = dict(os.environ)
+    os.environ.update(pack_environment(synthetic_project(capture), capture.preview))
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for request in requests:
+            servicer.Remediate(request, None)
+            servicer.Analyze(request, None)
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def transport_alone(resources: list[EngineResource]) -> tuple[float, float, float]:
+    """Wall seconds, the gate's CPU and the analyzer's CPU of the gate's per-resource analysis against an analyzer that
+    answers nothing: the cost of the gRPC calls themselves."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "null_analyzer.py")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        port = server.stdout.readline() if server.stdout is not None else ""
+        with AnalyzerClient(int(port)) as client:
+            server_cpu = process_cpu(server.pid)
+            wall, cpu = time.perf_counter(), time.process_time()
+            analyse_resources(client, resources)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            server_cpu = process_cpu(server.pid) - server_cpu
+    finally:
+        server.kill()
+        server.wait()
+    return wall, cpu, server_cpu
+
+
+def where_the_time_goes(large: Row) -> None:
+    capture = synthetic_capture(large.resources)
+    resources = engine_resources(capture, {})
+    built = time.process_time()
+    for item in resources:
+        item.analyze_request()
+    built = time.process_time() - built
+    pack_wall, pack_cpu = pack_in_process(capture, resources)
+    null_wall, null_gate_cpu, null_server_cpu = transport_alone(resources)
+    size = len(resources)
+
+    def ms(seconds: float) -> str:
+        return f"{1000 * seconds / size:.3f} ms"
+
+    print(f"\nwhere the analysis goes at {size} resources (analysis above: {large.analysis:.2f} s, {ms(large.analysis)}"
+          f" per resource; CPU: gate {large.gate_cpu:.2f} s, pack {large.pack_cpu:.2f} s with its start):")  # fmt: skip
+    print(f"  the gate building the {size} AnalyzeRequests: {built:.2f} s CPU ({ms(built)} per resource)")
+    print(
+        f"  the pack's own Remediate + Analyze, in-process, no gRPC: {pack_wall:.2f} s wall, {pack_cpu:.2f} s CPU "
+        f"({ms(pack_cpu)} per resource)"
+    )
+    print(
+        f"  gRPC alone (the gate's analysis against an analyzer answering nothing): {null_wall:.2f} s wall "
+        f"({ms(null_wall)} per resource); CPU: gate {null_gate_cpu:.2f} s, analyzer {null_server_cpu:.2f} s"
+    )
+
+
 def print_table(rows: list[Row], program_per_resource: float) -> None:
     print("\nsynthetic stacks, the gate (one pack over gRPC, as the CLI) beside Checkov on the same exported plan:")
     print(
-        "| resources | pack start | analysis | report | gate | checkov | gate ms/res | checkov ms/res | checkov/gate |"
+        "| resources | pack start | analysis | report | gate | checkov | gate ms/res | checkov ms/res | checkov/gate "
+        "| CPU gate | CPU pack |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         checkov = "n/a" if row.checkov is None else f"{row.checkov:.2f} s"
         checkov_ms = "n/a" if row.checkov is None else f"{row.per_resource_ms(row.checkov):.3f}"
         ratio = "n/a" if row.checkov is None else f"{row.checkov / row.gate:.1f}x"
         print(
             f"| {row.resources} | {row.pack_start:.2f} s | {row.analysis:.2f} s | {row.report:.2f} s | "
-            f"{row.gate:.2f} s | {checkov} | {row.per_resource_ms(row.gate):.3f} | {checkov_ms} | {ratio} |"
+            f"{row.gate:.2f} s | {checkov} | {row.per_resource_ms(row.gate):.3f} | {checkov_ms} | {ratio} | "
+            f"{row.gate_cpu:.2f} s | {row.pack_cpu:.2f} s |"
         )
     small, large = rows[0], rows[-1]
     factor = large.resources / small.resources
@@ -240,7 +339,9 @@ def main() -> None:
         bytecode()
         dev_stack_gate_against_checkov()
         program_per_resource = program_at_scale()
-    print_table(synthetic_rows(), program_per_resource)
+    rows = synthetic_rows()
+    print_table(rows, program_per_resource)
+    where_the_time_goes(rows[-1])
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
