@@ -41,6 +41,37 @@ VPC_ACCESS_ACTIONS = (
 )
 
 
+# Every function sends traces to X-Ray (PutTraceSegments takes no resource) and, in a VPC, manages its ENIs.
+TRACE_WRITE_STATEMENT = Statement(
+    sid="WriteTraces", actions=("xray:PutTraceSegments", "xray:PutTelemetryRecords"), resources=("*",)
+)
+VPC_ENI_STATEMENT = Statement(sid="ManageVpcNetworkInterfaces", actions=VPC_ACCESS_ACTIONS, resources=("*",))
+
+
+def encrypted_dead_letter_queue(
+    name: str, queue_name: str, key: aws.kms.Key, opts: pulumi.ResourceOptions
+) -> aws.sqs.Queue:
+    """A function's dead-letter queue: encrypted with the region key, a failed event kept two weeks."""
+    return aws.sqs.Queue(
+        name,
+        name=queue_name,
+        kms_master_key_id=key.arn,
+        kms_data_key_reuse_period_seconds=300,
+        message_retention_seconds=DLQ_RETENTION_SECONDS,
+        opts=opts,
+    )
+
+
+def vpc_config(
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None,
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None,
+) -> aws.lambda_.FunctionVpcConfigArgs | None:
+    """The function's VPC attachment, or None outside a VPC (the components check both are given or neither)."""
+    if subnet_ids is None or security_group_ids is None:
+        return None
+    return aws.lambda_.FunctionVpcConfigArgs(subnet_ids=subnet_ids, security_group_ids=security_group_ids)
+
+
 def log_group_name(function_name: str) -> str:
     """The group Lambda writes to; created by the stack so retention and encryption are ours, not Lambda's default."""
     return f"/aws/lambda/{function_name}"
@@ -69,10 +100,10 @@ def function_statements(
         Statement(sid="UseRegionKey", actions=("kms:Decrypt", "kms:GenerateDataKey"), resources=(key.arn,)),
         Statement(sid="ReadOwnSecret", actions=("secretsmanager:GetSecretValue",), resources=(secret.arn,)),
         Statement(sid="SendToOwnDeadLetterQueue", actions=("sqs:SendMessage",), resources=(dlq.arn,)),
-        Statement(sid="WriteTraces", actions=("xray:PutTraceSegments", "xray:PutTelemetryRecords"), resources=("*",)),
+        TRACE_WRITE_STATEMENT,
     ]
     if in_vpc:
-        statements.append(Statement(sid="ManageVpcNetworkInterfaces", actions=VPC_ACCESS_ACTIONS, resources=("*",)))
+        statements.append(VPC_ENI_STATEMENT)
     return statements
 
 
@@ -116,13 +147,8 @@ class DeliveryFunction(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.function_name = ctx.name(args.package.name, "lambda")
-        self.dlq = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=ctx.name(f"{args.package.name}-dlq", "sqs"),
-            kms_master_key_id=args.key.arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=child,
+        self.dlq = encrypted_dead_letter_queue(
+            f"{name}-dlq", ctx.name(f"{args.package.name}-dlq", "sqs"), args.key, child
         )
         self.log_group = encrypted_log_group(
             f"{name}-logs", log_group_name(self.function_name), args.key, args.log_retention_days, child
@@ -158,11 +184,6 @@ class DeliveryFunction(pulumi.ComponentResource):
                 "LOG_LEVEL": LOG_LEVEL,
             }
         )
-        vpc_config = None
-        if args.subnet_ids is not None and args.security_group_ids is not None:
-            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids
-            )
         self.function = aws.lambda_.Function(
             f"{name}-function",
             name=self.function_name,
@@ -180,7 +201,7 @@ class DeliveryFunction(pulumi.ComponentResource):
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             kms_key_arn=args.key.arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
-            vpc_config=vpc_config,
+            vpc_config=vpc_config(args.subnet_ids, args.security_group_ids),
             # The log group must exist first (or Lambda creates an unencrypted one that never expires), and the
             # role's policy must be in place before the first invocation.
             opts=pulumi.ResourceOptions(

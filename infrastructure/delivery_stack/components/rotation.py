@@ -14,10 +14,12 @@ import pulumi
 import pulumi_aws as aws
 
 from delivery_stack.components.function import (
-    DLQ_RETENTION_SECONDS,
     PIPELINE_OWNED_CODE,
-    VPC_ACCESS_ACTIONS,
+    TRACE_WRITE_STATEMENT,
+    VPC_ENI_STATEMENT,
+    encrypted_dead_letter_queue,
     log_group_name,
+    vpc_config,
 )
 from delivery_stack.components.iam import ServiceRole, ServiceRoleArgs, Statement
 from delivery_stack.components.loggroup import encrypted_log_group, log_group_write_statement
@@ -78,14 +80,7 @@ class SecretRotation(pulumi.ComponentResource):
         self.function_name = ctx.name(key_name, "lambda")
         # Secrets Manager invokes the function synchronously and retries a failed rotation itself; the queue keeps
         # what an asynchronous invocation (a manual test) could not deliver.
-        self.dlq = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=ctx.name(f"{key_name}-dlq", "sqs"),
-            kms_master_key_id=args.key.arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=child,
-        )
+        self.dlq = encrypted_dead_letter_queue(f"{name}-dlq", ctx.name(f"{key_name}-dlq", "sqs"), args.key, child)
         self.log_group = encrypted_log_group(
             f"{name}-logs", log_group_name(self.function_name), args.key, args.log_retention_days, child
         )
@@ -96,12 +91,10 @@ class SecretRotation(pulumi.ComponentResource):
             # The secret is encrypted with the region key: reading and writing versions goes through it.
             Statement(sid="UseRegionKey", actions=("kms:Decrypt", "kms:GenerateDataKey"), resources=(args.key.arn,)),
             Statement(sid="SendToOwnDeadLetterQueue", actions=("sqs:SendMessage",), resources=(self.dlq.arn,)),
-            Statement(
-                sid="WriteTraces", actions=("xray:PutTraceSegments", "xray:PutTelemetryRecords"), resources=("*",)
-            ),
+            TRACE_WRITE_STATEMENT,
         ]
         if in_vpc:
-            statements.append(Statement(sid="ManageVpcNetworkInterfaces", actions=VPC_ACCESS_ACTIONS, resources=("*",)))
+            statements.append(VPC_ENI_STATEMENT)
         self.role = ServiceRole(
             f"{name}-exec",
             ServiceRoleArgs(
@@ -113,11 +106,6 @@ class SecretRotation(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        vpc_config = None
-        if args.subnet_ids is not None and args.security_group_ids is not None:
-            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids
-            )
         self.function = aws.lambda_.Function(
             f"{name}-function",
             name=self.function_name,
@@ -135,7 +123,7 @@ class SecretRotation(pulumi.ComponentResource):
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={"POWERTOOLS_SERVICE_NAME": key_name, "LOG_LEVEL": "INFO"}
             ),
-            vpc_config=vpc_config,
+            vpc_config=vpc_config(args.subnet_ids, args.security_group_ids),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[self.log_group, self.role.policy],
