@@ -25,7 +25,7 @@ __all__ = ["COMMAND_MODULES", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_p
 # the parsed args and returning an exit code. Modules are imported only when their command line is parsed. They
 # import their optional dependencies (jsonschema, boto3; the pack's pulumi-policy runs in its own process) inside
 # their handlers, so every command registers, and `preview` runs, on the base install (pulumi, pulumi-aws).
-COMMAND_MODULES = ("preflight.gate.command", "preflight.gate.engine_command", "preflight.plan.command")
+COMMAND_MODULES = ("preflight.gate.command", "preflight.plan.command")
 DEBUG_FLAG = "--debug"
 
 

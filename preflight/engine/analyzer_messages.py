@@ -11,7 +11,7 @@ components), top-level `__` keys dropped, empty property dependencies left out, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -119,12 +119,21 @@ class InlineAnalysis:
     """The monitor's registration hook: each registration analysed as it arrives, one at a time, before the world
     answers (so the world sees remediated inputs, as the provider would); then `analyze_stack` at the end."""
 
-    def __init__(self, state: MonitorState, analyzers: Sequence[PolicyAnalyzer]) -> None:
+    def __init__(
+        self,
+        state: MonitorState,
+        analyzers: Sequence[PolicyAnalyzer],
+        on_analysed: Callable[[], None] = lambda: None,
+    ) -> None:
         self.state = state
         self.analyzers = list(analyzers)
+        self.on_analysed = on_analysed
         self.registrations: list[RegistrationAnalysis] = []
-        # A pack that fails fails the run (as the engine bails), not only the program's registration.
+        # A pack that fails fails the run (as the engine bails), not only the program's registration; the request
+        # it failed on and the pack's index are kept so the gate can name the policy that raised.
         self.failure: Exception | None = None
+        self.failed_request: analyzer_pb2.AnalyzeRequest | None = None
+        self.failed_index = 0
         # The step generator handles one registration event at a time.
         self._lock = threading.Lock()
 
@@ -134,20 +143,26 @@ class InlineAnalysis:
         properties = goal.properties
         analysis = RegistrationAnalysis(urn)
         with self._lock:
+            request = analyze_request(urn, goal, provider, properties)
+            index = 0
             try:
-                for analyzer in self.analyzers:
-                    response = analyzer.remediate(analyze_request(urn, goal, provider, properties))
+                for index, analyzer in enumerate(self.analyzers):
+                    request = analyze_request(urn, goal, provider, properties)
+                    response = analyzer.remediate(request)
                     analysis.remediations.append(response)
                     for remediation in response.remediations:
                         if not remediation.diagnostic and remediation.HasField("properties"):
                             properties = json_format.MessageToDict(remediation.properties)
                             analysis.remediated = True
                 request = analyze_request(urn, goal, provider, properties)
-                analysis.responses = [analyzer.analyze(request) for analyzer in self.analyzers]
+                for index, analyzer in enumerate(self.analyzers):
+                    analysis.responses.append(analyzer.analyze(request))
             except Exception as exc:
-                self.failure = self.failure or exc
+                if self.failure is None:
+                    self.failure, self.failed_request, self.failed_index = exc, request, index
                 raise
             self.registrations.append(analysis)
+        self.on_analysed()
         return dict(properties)
 
     def analyze_stack(self) -> list[analyzer_pb2.AnalyzeResponse]:

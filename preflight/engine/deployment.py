@@ -18,6 +18,7 @@ class ProgramRun:
     exit_code: int
     stdout: str
     stderr: str
+    invoke_sites: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def errors(self) -> list[str]:
@@ -60,4 +61,4 @@ def run_deployment(
             interpreter=interpreter,
             timeout_seconds=timeout_seconds,
         )
-    return ProgramRun(server.state, finished.exit_code, finished.stdout, finished.stderr)
+    return ProgramRun(server.state, finished.exit_code, finished.stdout, finished.stderr, finished.invoke_sites)

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import yaml
 
-from preflight.program.language_host import LanguageHostError, python_interpreter
+from preflight.program.language_host import offline_interpreter
 
 POLICY_FILE: Final = "PulumiPolicy.yaml"
 NODE_RUNNER: Final = Path("node_modules") / "@pulumi" / "pulumi" / "cmd" / "run-policy-pack"
@@ -38,6 +38,8 @@ class PackLaunch:
     runtime: str
     command: list[str]
     directory: Path
+    # Why the pack does not run on the interpreter the CLI would use ("" when it does).
+    warning: str = ""
 
 
 def pack_runtime(directory: Path) -> tuple[str, dict[str, Any]]:
@@ -71,11 +73,20 @@ def pack_launch(directory: Path, engine_address: str, environ: Mapping[str, str]
         if node is None:
             raise PackRuntimeError(f"policy pack {str(directory)!r} failed to start: node is not on PATH")
         return PackLaunch(runtime, [node, str(runner), engine_address, "."], directory)
-    try:
-        python = python_interpreter(directory, options, environ, POLICY_FILE)
-    except LanguageHostError as exc:
-        raise PackRuntimeError(f"policy pack {str(directory)!r} failed to start: {exc}") from exc
-    return PackLaunch(runtime, [python, "-u", "-m", "pulumi.policy", engine_address, str(directory)], directory)
+    if not isinstance(options.get("virtualenv", ""), str):
+        raise PackRuntimeError(f"{directory / POLICY_FILE}: runtime.options.virtualenv must be a path")
+    if not (directory / "__main__.py").is_file():
+        # What `python -m pulumi.policy` would fail on after starting, named before it starts.
+        raise PackRuntimeError(f"{directory}: the pack has no __main__.py")
+    # The same interpreter rule as the program's (offline_interpreter): a pack without a virtualenv, or whose
+    # declared virtualenv was never created, runs on the gate's interpreter, which has pulumi-policy.
+    python = offline_interpreter(
+        directory, options, config_file=POLICY_FILE, remedy="the virtualenv made from the pack's requirements.txt"
+    )
+    warning = f"policy pack {directory}: {python.warning}" if python.warning else ""
+    return PackLaunch(
+        runtime, [python.path, "-u", "-m", "pulumi.policy", engine_address, str(directory)], directory, warning
+    )
 
 
 def pack_environment(

@@ -111,6 +111,8 @@ class MonitorState:
         self.root_urn = urns.root_stack_urn(stack, project)
         self.resources: dict[str, MonitoredResource] = {}
         self.logs: list[tuple[str, str, str]] = []
+        # Every invoke token the program called (the not-analysed report joins it with the world's answers).
+        self.invoked: set[str] = set()
         self.lock = threading.Lock()
 
     def ordered(self) -> list[MonitoredResource]:
@@ -199,6 +201,18 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
             return "", {**{key: UNKNOWN for key in state if key not in checked}, **checked}
         return answer_id or "", {**checked, **state}
 
+    def _remote_outputs(self, goal: ResourceGoal) -> dict[str, Any]:
+        """A multi-language component's outputs (source_eval.go, resmon.RegisterResource sends `remote` registrations
+        to the provider's Construct): the world's answer, every output unknown in preview as before a create."""
+        _, answer = self.world.new_resource(
+            MockResourceArgs(
+                typ=goal.type, name=goal.name, inputs=world_inputs(goal.properties), provider=goal.provider, custom=False
+            )
+        )
+        if self.preview:
+            return {key: UNKNOWN for key in answer}
+        return dict(answer)
+
     def RegisterResource(self, request: Any, context: Any) -> Any:
         state = self.state
         if request.type == urns.ROOT_STACK_TYPE and not request.parent:
@@ -236,6 +250,8 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         resource_id, outputs = "", dict[str, Any]()
         if goal.custom:
             resource_id, outputs = self._outputs(goal, urn, request.importId)
+        elif request.remote:
+            outputs = self._remote_outputs(goal)
         position = None
         if request.HasField("sourcePosition"):
             position = (request.sourcePosition.uri, request.sourcePosition.line, request.sourcePosition.column)
@@ -315,6 +331,8 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
             except GoalError as exc:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         answer = self.world.call(MockCallArgs(request.tok, world_inputs(struct_to_json(request.args)), provider))
+        with self.state.lock:
+            self.state.invoked.add(request.tok)
         values, failures = (answer, []) if isinstance(answer, dict) else answer
         return resource_pb2.ResourceInvokeResponse(
             **{

@@ -1,9 +1,13 @@
-"""`python -m preflight gate`: the policy gate. Runs the program offline, then acts as the engine for the policy pack.
+"""`python -m preflight gate`: the policy gate, run as the CLI runs `pulumi preview --policy-pack` (the default) or
+`pulumi up --policy-pack` (`--up`).
 
-The program runs under the mocks (known values, as `pulumi up` analyses; unknowns with --preview). The pack is
-launched exactly as the CLI launches it and analyses every resource over gRPC (Remediate and Analyze per resource
-with its provider, then AnalyzeStack with parents and dependencies). Exit 0 without mandatory violations, 1 with any,
-2 when the program, the pack or the configuration is broken.
+The program runs in its own interpreter against preflight's ResourceMonitor (the project's virtualenv, as the CLI's
+language host resolves it; preflight's interpreter when none was created), each pack is launched as the CLI
+launches it, and every registration is Remediated and Analyzed as it arrives, AnalyzeStack at the end
+(docs/engine-path.md). `engine-gate` is another name for this command.
+
+Exit status: 0 clean, 1 mandatory violations, 2 a broken program, pack or config; with `--cli-exit-codes`, 1 for
+violations and errors alike, as the CLI exits.
 """
 
 from __future__ import annotations
@@ -12,31 +16,42 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from preflight.engine.pack_process import PackError, load_pack_spec
+from preflight.engine.pack_process import PackError
+from preflight.engine.pack_runtime import PackRuntimeError
 from preflight.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from preflight.gate.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from preflight.gate.engine_path import ProgramFailed, run_monitored_gate
 from preflight.gate.explain import UnknownPolicyError, explain
 from preflight.gate.output_file import OutputFileError, check_writable, write_atomically
 from preflight.gate.policy_config import PolicyConfigError, load_policy_config
 from preflight.gate.renderers import RENDERERS
 from preflight.gate.report import GateReport
 from preflight.gate.report_markdown import render_markdown
-from preflight.gate.run import launched_pack, run_gate
 from preflight.gate.violations import repository_root
-from preflight.program.arguments import add_program_arguments, load_and_run
-from preflight.program.capture import Capture
+from preflight.program.arguments import add_program_arguments
+from preflight.program.language_host import LanguageHostError
 from preflight.program.progress import Progress, add_progress_arguments
 from preflight.program.project import load_project
+from preflight.world.mocks import AwsLikeMocks
+
+# pkg/cmd/pulumi: the CLI exits 1 for a failed update, violations and errors alike.
+CLI_EXIT_FAILURE = 1
+DEFAULT_PACK = "policies"
+_RUN_ERRORS = (PackError, PackRuntimeError, PolicyConfigError, LanguageHostError, ProgramFailed)
+
+
+class _CommandLineError(Exception):
+    """A combination of options the gate cannot honour; the message names them."""
 
 
 @contextmanager
 def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM unwinds like an exception, so the pack process is stopped on the way out."""
+    """SIGTERM unwinds like an exception, so the program and the packs are stopped on the way out."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -51,39 +66,69 @@ def _terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _error(message: object) -> None:
+    print(f"preflight gate: error: {message}", file=sys.stderr)
+
+
+def _check_single_pack(args: argparse.Namespace, packs: Sequence[str]) -> None:
+    """Several packs print one report each, in order; a file (report, baseline) or an explanation holds one pack's."""
+    if len(packs) == 1:
+        return
+    for option, given in (
+        ("--output", bool(args.output)),
+        ("--write-baseline", bool(args.write_baseline)),
+        ("--explain", bool(args.explain)),
+    ):
+        if given:
+            raise _CommandLineError(f"{option} takes one --pack (got {len(packs)}); run the gate once per pack")
+
+
 def _gate(args: argparse.Namespace) -> int:
+    failure = CLI_EXIT_FAILURE if args.cli_exit_codes else EXIT_ERROR
     project = load_project(args.program, args.stack, require_stack_file=True)
     progress = Progress.for_stderr(quiet=args.quiet, verbose=args.verbose)
+    packs = args.pack or [DEFAULT_PACK]
     try:
-        pack = load_pack_spec(args.pack)
+        _check_single_pack(args, packs)
         user_config = load_policy_config(args.config) if args.config else {}
         known = load_baseline(Path(args.baseline)) if args.baseline else None
         if args.output:
             check_writable(Path(args.output))
-    except (PackError, PolicyConfigError, BaselineError, OutputFileError) as exc:
-        print(f"preflight gate: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    except (_CommandLineError, PolicyConfigError, BaselineError, OutputFileError) as exc:
+        _error(exc)
+        return failure
     try:
-        # The pack starts while the program runs, as the CLI loads its analyzers before running the program.
-        with _terminate_as_exit(), launched_pack(project, pack, args.preview) as launched:
-            if args.explain:
-                # The pack describes its policies without a program: ask it over an empty stack.
-                capture = Capture(project.name, project.stack, args.preview, resources=[], outputs={})
-            else:
-                with progress.phase("program run", "resources registered") as running:
-                    capture = load_and_run(args, preview=args.preview, on_register=running.advance)
-            report = run_gate(capture, project, pack, user_config, launched=launched, progress=progress)
-    except (PackError, PolicyConfigError) as exc:
-        print(f"preflight gate: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        with _terminate_as_exit():
+            reports = run_monitored_gate(
+                project,
+                [Path(pack) for pack in packs],
+                user_config,
+                preview=not args.up,
+                # The world answers as after a create; the monitor makes computed outputs unknown in preview.
+                world=AwsLikeMocks(preview=False),
+                interpreter=args.python,
+                progress=progress,
+                on_warning=lambda warning: print(f"preflight gate: warning: {warning}", file=sys.stderr),
+                explain_only=bool(args.explain),
+            )
+    except _RUN_ERRORS as exc:
+        _error(exc)
+        return failure
     if args.explain:
         try:
-            print(explain(report, args.explain, repository_root(project.root)))
+            print(explain(reports[0], args.explain, repository_root(project.root)))
         except UnknownPolicyError as exc:
-            print(f"preflight gate: error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            _error(exc)
+            return failure
         return EXIT_OK
-    return _report(args, report, known)
+    code = EXIT_OK
+    for report in reports:
+        outcome = _report(args, report, known)
+        if outcome == EXIT_ERROR:
+            return failure
+        if outcome == EXIT_FINDINGS:
+            code = CLI_EXIT_FAILURE if args.cli_exit_codes else EXIT_FINDINGS
+    return code
 
 
 def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, str, str]] | None) -> int:
@@ -102,7 +147,7 @@ def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, 
         try:
             write_atomically(output, rendered + "\n")
         except OutputFileError as exc:
-            print(f"preflight gate: error: {exc}", file=sys.stderr)
+            _error(exc)
             return EXIT_ERROR
         print(f"preflight gate: {report.counts_line()}; {args.format} report written to {output}")
     else:
@@ -115,13 +160,27 @@ def _report(args: argparse.Namespace, report: GateReport, known: set[tuple[str, 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "gate",
-        help="run the CrossGuard pack over the program as `pulumi preview/up --policy-pack` would",
+        aliases=["engine-gate"],
+        help="the CrossGuard packs over the program: `pulumi preview --policy-pack` (or `pulumi up` with --up)",
         description=__doc__,
     )
     add_program_arguments(parser)
-    parser.add_argument("--pack", default="policies", help="policy pack directory holding PulumiPolicy.yaml")
+    parser.add_argument(
+        "--pack", action="append", help=f"policy pack directory (repeatable, run in order; default: {DEFAULT_PACK})"
+    )
     parser.add_argument("--config", help="policy pack config JSON file (the CLI's --policy-pack-config)")
-    parser.add_argument("--preview", action="store_true", help="analyse with unknown values, as `pulumi preview`")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--up", action="store_true", help="the update phase (known values), as `pulumi up`")
+    mode.add_argument(
+        "--preview",
+        action="store_true",
+        help="the default: what `pulumi preview` sees (computed values unknown); kept for existing scripts",
+    )
+    parser.add_argument(
+        "--python",
+        help="interpreter for the program instead of the project's virtualenv (offline only; the CLI has none)",
+    )
+    parser.add_argument("--cli-exit-codes", action="store_true", help="exit 1 for violations and errors alike")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table")
     parser.add_argument("--output", help="write the report to this file instead of stdout")
     parser.add_argument(

@@ -9,7 +9,7 @@ each pack in order, one at a time, and AnalyzeStack runs once the program is don
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,18 +22,23 @@ from preflight.engine.analyzer_client import AnalyzerClient
 from preflight.engine.analyzer_messages import InlineAnalysis, RegistrationAnalysis
 from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.engine_service import EngineServer
-from preflight.engine.pack_process import ORGANIZATION, PackProcess, PackSpec
+from preflight.engine.pack_process import ORGANIZATION, PackError, PackProcess, PackSpec
 from preflight.engine.pack_runtime import POLICY_FILE, pack_environment, pack_launch
 from preflight.engine.resource_monitor import MonitorState, World
 from preflight.engine.stack_tags import stack_tags
 from preflight.engine.tolerant_analyzer import TolerantAnalyzer
 from preflight.engine.wire import EngineResource
 from preflight.gate.analysis import Analysis, ResourceAnalysis
-from preflight.gate.policy_config import PolicyConfigEntry, reconcile
+from preflight.gate.policy_blame import blame_policy
+from preflight.gate.policy_config import PolicyConfigEntry, ReconciledConfig, reconcile
 from preflight.gate.report import GateReport
 from preflight.gate.violations import build_report
 from preflight.program.capture import Capture, SourcePosition
+from preflight.program.language_host import offline_interpreter, runtime_options
+from preflight.program.progress import Progress, silent
 from preflight.program.project import ProjectSpec
+from preflight.world.data_sources import is_answered
+from preflight.world.mocks import AwsLikeMocks
 
 
 class ProgramFailed(Exception):
@@ -58,13 +63,19 @@ def _pack_spec(directory: Path) -> PackSpec:
 
 @contextlib.contextmanager
 def launched_packs(
-    directories: Sequence[Path], engine_address: str, project: ProjectSpec, preview: bool
+    directories: Sequence[Path],
+    engine_address: str,
+    project: ProjectSpec,
+    preview: bool,
+    on_warning: Callable[[str], None] = lambda warning: None,
 ) -> Iterator[list[RunningPack]]:
     """Every pack launched as the CLI launches it (in order), stopped on exit."""
     running: list[RunningPack] = []
     try:
         for directory in directories:
             launch = pack_launch(directory, engine_address)
+            if launch.warning:
+                on_warning(launch.warning)
             spec = _pack_spec(launch.directory)
             environment = pack_environment(
                 launch.runtime, organization=ORGANIZATION, project=project.name, stack=project.stack,
@@ -132,19 +143,23 @@ def _report(
     info: analyzer_pb2.AnalyzerInfo,
     index: int,
     user_config: Mapping[str, PolicyConfigEntry],
-    analysis: InlineAnalysis,
+    analysis: InlineAnalysis | None,
     stack_response: analyzer_pb2.AnalyzeResponse,
     preview: bool,
+    not_analysed: Sequence[str] = (),
 ) -> GateReport:
-    view = engine_view(analysis.state)
+    view = engine_view(analysis.state) if analysis is not None else []
     by_urn = {resource.urn: resource for resource in view}
     analysed = [
         ResourceAnalysis(
             by_urn[item.urn], engine_attributed(item.responses[index], item.urn), None, _notes(item, index)
         )
-        for item in analysis.registrations
+        for item in (analysis.registrations if analysis is not None else [])
     ]
-    capture = Capture(project=project.name, stack=project.stack, preview=preview, resources=[], outputs={})
+    capture = Capture(
+        project=project.name, stack=project.stack, preview=preview, resources=[], outputs={},
+        not_analysed=list(not_analysed),
+    )  # fmt: skip
     return build_report(
         capture,
         project=project,
@@ -156,6 +171,56 @@ def _report(
     )
 
 
+def _configured(
+    packs: Sequence[RunningPack],
+    engine_address: str,
+    project: ProjectSpec,
+    user_config: Mapping[str, PolicyConfigEntry],
+    preview: bool,
+) -> list[analyzer_pb2.AnalyzerInfo]:
+    """Handshake, ConfigureStack and Configure for each pack in order (plugin.NewPolicyAnalyzer, then
+    deployment_executor.go configuring the analyzers before the program runs); each pack's AnalyzerInfo."""
+    tags = stack_tags(project.root, project.name, "python", _description(project.root), project.config)
+    infos = []
+    for pack in packs:
+        pack.client.handshake(engine_address, pack.spec.directory)
+        TolerantAnalyzer(pack.client).configure_stack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=project.stack, project=project.name, organization=ORGANIZATION, dry_run=preview,
+                config=project.config, config_secret_keys=list(project.secret_keys), tags=tags,
+            )
+        )  # fmt: skip
+        infos.append(pack.client.analyzer_info())
+        pack.client.configure(reconcile(infos[-1], user_config).request())
+    return infos
+
+
+def _blamed(failure: Exception, analysis: InlineAnalysis, packs: Sequence[RunningPack], config: ReconciledConfig) -> Exception:
+    """The pack's failure, naming the policy that raised when one policy alone reproduces it (policy_blame)."""
+    if not isinstance(failure, PackError) or analysis.failed_request is None:
+        return failure
+    client = packs[analysis.failed_index].client
+    return blame_policy(client, config, [analysis.failed_request], failure)
+
+
+def not_analysed_lines(world: World, run: ProgramRun) -> list[str]:
+    """What the world answered without analysing, as the report's not-analysed lines: invokes answered with a
+    placeholder (at the program line the exec script recorded) and remote components left unexpanded."""
+    if not isinstance(world, AwsLikeMocks):
+        return []
+    placeholders = {token for token in run.state.invoked if not token.startswith("pulumi:") and not is_answered(token)}
+    sited = set()
+    for token, path, line in run.invoke_sites:
+        if token in placeholders:
+            world.invoke_sites.record(token, path, line)
+            sited.add(token)
+    for token in sorted(placeholders - sited):
+        world.invoke_sites.record(token, "<unknown>", 0)
+    return [placeholder.describe() for placeholder in world.invoke_sites.placeholders] + [
+        component.describe() for component in world.remote_components.unexpanded
+    ]
+
+
 def run_monitored_gate(
     project: ProjectSpec,
     pack_directories: Sequence[Path],
@@ -164,42 +229,60 @@ def run_monitored_gate(
     preview: bool,
     world: World,
     interpreter: str | None = None,
+    progress: Progress | None = None,
+    on_warning: Callable[[str], None] = lambda warning: None,
+    explain_only: bool = False,
 ) -> list[GateReport]:
-    """One report per pack, in the order given (the CLI's `--policy-pack` order)."""
+    """One report per pack, in the order given (the CLI's `--policy-pack` order). `on_warning` hears at once what
+    the run could not do as the CLI would (a missing virtualenv); `explain_only` asks the packs for their policies
+    without running the program."""
     user_config = dict(user_config or {})
-    description = _description(project.root)
-    tags = stack_tags(project.root, project.name, "python", description, project.config)
+    progress = progress or silent()
     with (
         EngineServer(urns.root_stack_urn(project.stack, project.name)) as engine,
-        launched_packs([Path(directory) for directory in pack_directories], engine.address, project, preview) as packs,
+        launched_packs(
+            [Path(directory) for directory in pack_directories], engine.address, project, preview, on_warning
+        ) as packs,
     ):
-        infos = []
-        for pack in packs:
-            pack.client.handshake(engine.address, pack.spec.directory)
-            TolerantAnalyzer(pack.client).configure_stack(
-                analyzer_pb2.AnalyzerStackConfigureRequest(
-                    stack=project.stack, project=project.name, organization=ORGANIZATION, dry_run=preview,
-                    config=project.config, config_secret_keys=list(project.secret_keys), tags=tags,
-                )
-            )  # fmt: skip
-            infos.append(pack.client.analyzer_info())
-            pack.client.configure(reconcile(infos[-1], user_config).request())
+        with progress.phase("pack start", "policies") as starting:
+            infos = _configured(packs, engine.address, project, user_config, preview)
+            starting.advance(sum(len(info.policies) for info in infos))
+        if explain_only:
+            return [
+                _report(
+                    project=project, pack=pack, info=info, index=index, user_config=user_config, analysis=None,
+                    stack_response=analyzer_pb2.AnalyzeResponse(), preview=preview,
+                )  # fmt: skip
+                for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
+            ]
         hooks: list[InlineAnalysis] = []
+        program_python = offline_interpreter(
+            project.root, runtime_options(project.root / "Pulumi.yaml"), override=interpreter
+        )
+        if program_python.warning:
+            on_warning(f"program {project.root}: {program_python.warning}")
+        with progress.phase("program run", "resources registered and analysed") as running:
 
-        def hook(state: MonitorState) -> InlineAnalysis:
-            hooks.append(InlineAnalysis(state, [TolerantAnalyzer(pack.client) for pack in packs]))
-            return hooks[0]
+            def hook(state: MonitorState) -> InlineAnalysis:
+                analyzers = [TolerantAnalyzer(pack.client) for pack in packs]
+                hooks.append(InlineAnalysis(state, analyzers, on_analysed=running.advance))
+                return hooks[0]
 
-        run = run_deployment(
-            project=project.name, stack=project.stack, project_root=project.root, program_directory=project.main,
-            world=world, config=project.config, preview=preview, secret_keys=project.secret_keys,
-            interpreter=interpreter, registration_hook=hook,
-        )  # fmt: skip
+            run = run_deployment(
+                project=project.name, stack=project.stack, project_root=project.root,
+                program_directory=project.main, world=world, config=project.config, preview=preview,
+                secret_keys=project.secret_keys, interpreter=program_python.path, registration_hook=hook,
+            )  # fmt: skip
         if hooks and hooks[0].failure is not None:
-            raise hooks[0].failure
+            index = hooks[0].failed_index
+            raise _blamed(hooks[0].failure, hooks[0], packs, reconcile(infos[index], user_config))
         _raise_if_failed(project, run)
-        stack_responses = hooks[0].analyze_stack()
-        return [
+        with progress.phase("stack analysis", "packs") as stacking:
+            stack_responses = hooks[0].analyze_stack()
+            stacking.advance(len(stack_responses))
+        not_analysed = not_analysed_lines(world, run)
+        engine_logs = engine.logs
+        reports = [
             _report(
                 project=project,
                 pack=pack,
@@ -209,9 +292,13 @@ def run_monitored_gate(
                 analysis=hooks[0],
                 stack_response=stack_responses[index],
                 preview=preview,
+                not_analysed=not_analysed,
             )
             for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
         ]
+    for report in reports:
+        report.warnings += [f"pack log ({log.severity}): {log.message}" for log in engine_logs if log.severity != "debug"]
+    return reports
 
 
 def _description(root: Path) -> str | None:

@@ -9,8 +9,7 @@ from typing import Protocol
 from pulumi.runtime.proto import analyzer_pb2
 
 from preflight.engine.pack_process import PackError
-from preflight.engine.wire import EngineResource
-from preflight.gate.analysis import Analyzer, analyse_resources
+from preflight.gate.analysis import Analyzer
 from preflight.gate.policy_config import PolicyConfigEntry, ReconciledConfig
 
 
@@ -19,10 +18,14 @@ class ConfigurableAnalyzer(Analyzer, Protocol):
 
 
 def blame_policy(
-    client: ConfigurableAnalyzer, config: ReconciledConfig, resources: Sequence[EngineResource], failure: PackError
+    client: ConfigurableAnalyzer,
+    config: ReconciledConfig,
+    requests: Sequence[analyzer_pb2.AnalyzeRequest],
+    failure: PackError,
 ) -> PackError:
-    """A PackError whose first line names the policy that raised on `failure.urn`, or `failure` when none is found."""
-    failing = [resource for resource in resources if resource.urn == failure.urn]
+    """A PackError whose first line names the policy that raised on `failure.urn` (asked again with each of
+    `requests` for that URN), or `failure` when none is found."""
+    failing = [request for request in requests if request.urn == failure.urn]
     if not failing:
         return failure
     for policy, entry in sorted(config.entries.items()):
@@ -34,7 +37,9 @@ def blame_policy(
         }
         client.configure(ReconciledConfig(alone, []).request())
         try:
-            analyse_resources(client, failing, workers=1)
+            for request in failing:
+                client.remediate(request)
+                client.analyze(request)
         except PackError:
             first = str(failure).partition("\n")[0]
             detail = first.rpartition("Exception calling application: ")[2] if "application: " in first else ""

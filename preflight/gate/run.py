@@ -88,7 +88,8 @@ def run_gate(
             try:
                 analysis = analyse(CountingAnalyzer(client, analysing.advance), resources, stack_root, workers)
             except PackError as failure:
-                raise blame_policy(client, config, resources, failure) from failure
+                requests = [resource.analyze_request() for resource in resources]
+                raise blame_policy(client, config, requests, failure) from failure
         analysed = time.perf_counter()
         engine_logs = engine.logs
     report = build_report(

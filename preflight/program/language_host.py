@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,8 @@ from typing import Any, Final
 import yaml
 
 EXEC_SCRIPT: Final = Path(__file__).with_name("python_exec.py")
+# python_exec.py's: where it writes the program's invoke call sites.
+INVOKE_SITES_VARIABLE: Final = "PREFLIGHT_INVOKE_SITES"
 ORGANIZATION: Final = "organization"
 DEFAULT_PARALLEL: Final = 16
 # sdk/python/toolchain/uv.go: the uv toolchain's default virtualenv.
@@ -39,6 +43,8 @@ class ProgramExit:
     exit_code: int
     stdout: str
     stderr: str
+    # (token, file, line) of every invoke the program made, in call order (python_exec.INVOKE_SITES_VARIABLE).
+    invoke_sites: tuple[tuple[str, str, int], ...] = ()
 
 
 def runtime_options(config_file: Path) -> dict[str, Any]:
@@ -82,6 +88,48 @@ def python_interpreter(
         if found:
             return found
     raise LanguageHostError("failed to locate any of ['python3', 'python'] on your PATH")
+
+
+@dataclass(frozen=True)
+class ResolvedInterpreter:
+    """The interpreter a program or pack runs on, and the one-line warning when it is not the one the CLI would use."""
+
+    path: str
+    warning: str = ""
+
+
+def offline_interpreter(
+    root: Path,
+    options: Mapping[str, Any],
+    *,
+    config_file: str = "Pulumi.yaml",
+    override: str | None = None,
+    remedy: str = "`pulumi install`",
+) -> ResolvedInterpreter:
+    """The interpreter preflight runs the program (or pack) in `root` on: `override` when given; the declared
+    toolchain's virtualenv when it exists (as the CLI resolves it, python_interpreter); otherwise this interpreter.
+
+    Without a declared virtualenv the CLI runs `python3` from PATH (sdk/python/toolchain/pip.go, CommandPath). The
+    gate runs its own interpreter instead: it is the one the user started from that shell (under nox or any venv it
+    is `python3` on PATH anyway), and the only one known to have pulumi, pulumi-aws and pulumi-policy, where a
+    system python3 would fail every program with ModuleNotFoundError.
+
+    A declared virtualenv that does not exist is the CLI's error until `pulumi install` creates it; pulumi/examples
+    programs (and any fresh clone) are in that state, so the run goes on with this interpreter and a warning.
+    """
+    if override:
+        return ResolvedInterpreter(override)
+    declared = bool(options.get("virtualenv")) or str(options.get("toolchain") or "pip") != "pip"
+    if not declared:
+        return ResolvedInterpreter(sys.executable)
+    try:
+        return ResolvedInterpreter(python_interpreter(root, options, config_file=config_file))
+    except LanguageHostError as exc:
+        reason = str(exc).partition("; create it")[0]
+        return ResolvedInterpreter(
+            sys.executable,
+            f"{reason}: the CLI would need {remedy} first; running it on {sys.executable} instead",
+        )
 
 
 def project_interpreter(project_root: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -171,27 +219,40 @@ def launch_program(
         program_directory=program_directory,
         preview=preview,
     )
-    environment = {
-        **os.environ,
-        **program_environment(
-            monitor=monitor, project=project, stack=stack, config=config, secret_keys=secret_keys, preview=preview
-        ),
-    }
+    with tempfile.TemporaryDirectory(prefix="preflight-program-") as scratch:
+        sites_file = Path(scratch) / "invoke-sites.json"
+        environment = {
+            **os.environ,
+            **program_environment(
+                monitor=monitor, project=project, stack=stack, config=config, secret_keys=secret_keys, preview=preview
+            ),
+            INVOKE_SITES_VARIABLE: str(sites_file),
+        }
+        try:
+            completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
+                command,
+                cwd=program_directory,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout_seconds,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise LanguageHostError(
+                f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
+            ) from exc
+        except OSError as exc:
+            raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc
+        sites = _invoke_sites(sites_file)
+    return ProgramExit(completed.returncode, completed.stdout, completed.stderr, sites)
+
+
+def _invoke_sites(path: Path) -> tuple[tuple[str, str, int], ...]:
+    """What the exec script recorded ((), when the program died before writing it)."""
     try:
-        completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
-            command,
-            cwd=program_directory,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout_seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise LanguageHostError(
-            f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
-        ) from exc
-    except OSError as exc:
-        raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc
-    return ProgramExit(completed.returncode, completed.stdout, completed.stderr)
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple((str(token), str(file), int(line)) for token, file, line in recorded)

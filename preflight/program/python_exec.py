@@ -9,6 +9,7 @@ and pulumi. Exit codes are the CLI's: 0, 1 after a RunError, 32 after an unhandl
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import runpy
@@ -25,6 +26,35 @@ import pulumi
 import pulumi.runtime
 
 USER_ACTIONABLE_EXIT_CODE = 32
+# Not the CLI's: when set, the file where this script writes each invoke's token and the program line that called it.
+# Invoke requests carry no source position from the Python SDK, so the program's own stack is the only record of
+# where a data source was read (the gate names it when the world answers with a placeholder).
+INVOKE_SITES_VARIABLE = "PREFLIGHT_INVOKE_SITES"
+_INVOKE_FUNCTIONS = ("invoke", "invoke_single", "invoke_output", "invoke_output_single", "invoke_async")
+# Frames of these top-level modules are the SDKs and the runtime, not the program.
+_NOT_PROGRAM = ("pulumi", "asyncio", "concurrent", "threading", "runpy", "importlib", "contextlib")
+
+
+def _program_frame() -> tuple[str, int]:
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if module.split(".", maxsplit=1)[0].split("_", maxsplit=1)[0] not in _NOT_PROGRAM:
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return "<unknown>", 0
+
+
+def _watch_invokes(sites: list) -> None:
+    def wrap(original):
+        def traced(token, *args, **kwargs):
+            sites.append([token, *_program_frame()])
+            return original(token, *args, **kwargs)
+
+        return traced
+
+    for name in _INVOKE_FUNCTIONS:
+        setattr(pulumi.runtime, name, wrap(getattr(pulumi.runtime, name)))
 
 
 def _arguments() -> argparse.Namespace:
@@ -61,6 +91,10 @@ def main() -> int:
     loop.set_default_executor(executor)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     exit_code = 1
+    sites: list = []
+    sites_file = os.environ.get(INVOKE_SITES_VARIABLE)
+    if sites_file:
+        _watch_invokes(sites)
     try:
 
         def run() -> None:
@@ -76,6 +110,9 @@ def main() -> int:
     finally:
         executor.shutdown(wait=True)
         loop.close()
+        if sites_file:
+            with open(sites_file, "w", encoding="utf-8") as written:
+                json.dump(sites, written)
         sys.stdout.flush()
         sys.stderr.flush()
     return exit_code
