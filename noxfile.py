@@ -20,7 +20,7 @@ nox.options.default_venv_backend = "uv"
 # A session whose Python is missing fails (exit 1) rather than being skipped: a skipped main job would pass having
 # run nothing.
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "unit", "policy", "gate", "engine-gate", "checkov", "integration"]
+nox.options.sessions = ["lint", "unit", "policy", "gate", "checkov", "integration"]
 
 PYTHON = "3.11"
 # Generated policy pack config, one file per stack (infrastructure/policy_config.py); never checked in.
@@ -165,35 +165,10 @@ def policy(session: nox.Session) -> None:
     session.run("pytest", "unit_tests/policies", *session.posargs)
 
 
-@nox.session(python=PYTHON)
-def gate(session: nox.Session) -> None:
-    """The policy gate on the dev stack (the main job): the pack in policies/ over the offline run, as the CLI runs it.
-
-    Extra arguments go to the gate, e.g. `nox -s gate -- --preview` or `-- --format sarif --output out/gate.sarif`.
-    """
-    # The pack runs on this interpreter (pulumi-policy); the gate validates policy config with jsonschema.
-    session.install("-e", ".[policy]")
-    build_function_packages(session)
-    # The policy config comes from the stack config (its log retention), generated as the workflows generate it for
-    # `pulumi preview/up --policy-pack-config`: one source of truth, nothing hand-edited.
-    policy_config = str(POLICY_CONFIG_DIR / "dev.json")
-    session.run("python", "infrastructure/policy_config.py", "--stack", "dev", "--output", policy_config)
-    session.run(
-        "python", "-m", "preflight", "gate", "--stack", "dev", "--pack", "policies", "--config", policy_config,
-        *session.posargs,
-    )  # fmt: skip
-
-
-@nox.session(name="engine-gate", python=PYTHON)
-def engine_gate(session: nox.Session) -> None:
-    """The policy gate on the engine path, both phases: the default mode is what `pulumi preview --policy-pack
-    policies` reports (a fresh stack's computed values unknown), `--up` what `pulumi up --policy-pack policies`
-    reports. The program runs on this session's interpreter (`--python`: Pulumi.yaml's ./venv is the CLI's); the
-    pack runs in its own virtualenv, made from its requirements.txt as the CLI makes it, beside a copy of the pack
-    under out/ so that no virtualenv lands in the source tree."""
-    session.install("-e", ".[policy]")
-    build_function_packages(session)
-    pack = Path("out") / "engine-gate" / "policies"
+def _pack_with_virtualenv(session: nox.Session, name: str) -> Path:
+    """A copy of policies/ under out/<name>/ with the virtualenv its PulumiPolicy.yaml declares, made from its
+    requirements.txt as the CLI needs it (no virtualenv lands in the source tree)."""
+    pack = Path("out") / name / "policies"
     shutil.copytree("policies", pack, dirs_exist_ok=True, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     uv = nox.virtualenv.UV
     session.run_install(
@@ -203,11 +178,30 @@ def engine_gate(session: nox.Session) -> None:
         uv, "pip", "install", "--quiet", "--python", str(pack / "venv" / "bin" / "python"),
         "-r", "policies/requirements.txt", external=True,
     )  # fmt: skip
+    return pack
+
+
+@nox.session(python=PYTHON)
+def gate(session: nox.Session) -> None:
+    """The policy gate on the dev stack (the main job), both phases as the CLI runs them: first what `pulumi preview
+    --policy-pack policies` reports (a fresh stack's computed values unknown), then (`--up`) what `pulumi up
+    --policy-pack policies` reports. The program runs on this session's interpreter (`--python`: Pulumi.yaml's
+    ./venv is the CLI's); the pack in its own virtualenv, beside a copy of it under out/.
+
+    Extra arguments go to the gate in both phases, e.g. `nox -s gate -- --format markdown`.
+    """
+    session.install("-e", ".[policy]")
+    build_function_packages(session)
+    # The policy config comes from the stack config (its log retention), generated as the workflows generate it for
+    # `pulumi preview/up --policy-pack-config`: one source of truth, nothing hand-edited.
+    policy_config = str(POLICY_CONFIG_DIR / "dev.json")
+    session.run("python", "infrastructure/policy_config.py", "--stack", "dev", "--output", policy_config)
+    pack = _pack_with_virtualenv(session, "gate")
     python = str(Path(session.bin) / "python")
     for phase in ([], ["--up"]):
         session.run(
-            "python", "-m", "preflight", "engine-gate", "--stack", "dev", "--pack", str(pack), "--python", python,
-            *phase, *session.posargs,
+            "python", "-m", "preflight", "gate", "--stack", "dev", "--pack", str(pack), "--config", policy_config,
+            "--python", python, *phase, *session.posargs,
         )  # fmt: skip
 
 
@@ -222,7 +216,7 @@ AWSGUARD_PACK = {
 
 @nox.session(name="peer-packs", python=PYTHON)
 def peer_packs(session: nox.Session) -> None:
-    """What a published Node.js pack says about the dev stack: AWSGuard through `engine-gate --up`, as `pulumi up
+    """What a published Node.js pack says about the dev stack: AWSGuard through `gate --up`, as `pulumi up
     --policy-pack` would run it (docs/engine-path.md lists its findings and why the stack differs)."""
     session.install("-e", ".[policy]")
     build_function_packages(session)
@@ -232,9 +226,7 @@ def peer_packs(session: nox.Session) -> None:
         (pack / name).write_text(content, encoding="utf-8")
     session.run("npm", "install", "--prefix", str(pack), "--no-audit", "--no-fund", "--loglevel=error", external=True)
     python = str(Path(session.bin) / "python")
-    session.run(
-        "python", "-m", "preflight", "engine-gate", "--stack", "dev", "--pack", str(pack), "--up", "--python", python
-    )
+    session.run("python", "-m", "preflight", "gate", "--stack", "dev", "--pack", str(pack), "--up", "--python", python)
 
 
 @nox.session(python=PYTHON)

@@ -144,9 +144,8 @@ class InlineAnalysis:
         analysis = RegistrationAnalysis(urn)
         with self._lock:
             request = analyze_request(urn, goal, provider, properties)
-            index = 0
             try:
-                for index, analyzer in enumerate(self.analyzers):
+                for analyzer in self.analyzers:
                     request = analyze_request(urn, goal, provider, properties)
                     response = analyzer.remediate(request)
                     analysis.remediations.append(response)
@@ -155,11 +154,14 @@ class InlineAnalysis:
                             properties = json_format.MessageToDict(remediation.properties)
                             analysis.remediated = True
                 request = analyze_request(urn, goal, provider, properties)
-                for index, analyzer in enumerate(self.analyzers):
+                for analyzer in self.analyzers:
                     analysis.responses.append(analyzer.analyze(request))
             except Exception as exc:
                 if self.failure is None:
-                    self.failure, self.failed_request, self.failed_index = exc, request, index
+                    # The failing pack is the first without an answer in the phase that failed.
+                    remediated = len(analysis.remediations) == len(self.analyzers)
+                    failed = len(analysis.responses) if remediated else len(analysis.remediations)
+                    self.failure, self.failed_request, self.failed_index = exc, request, failed
                 raise
             self.registrations.append(analysis)
         self.on_analysed()

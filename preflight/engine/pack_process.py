@@ -55,7 +55,7 @@ def _tied_to_this_process(command: list[str]) -> list[str]:
 _EXCEPTION_LINE: Final = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit)\w*): (.+)$")
 
 
-def _final_exception(stderr: str) -> str:
+def final_exception(stderr: str) -> str:
     """The last `pkg.module.SomeError: message` line of a traceback, as `SomeError: message` ("" when none)."""
     for line in reversed(stderr.splitlines()):
         match = _EXCEPTION_LINE.match(line.strip())
@@ -206,7 +206,7 @@ class PackProcess:
             self.stop()
             shown = "nothing" if first_line is None else repr(first_line.strip())
             exit_code = process.returncode if process is not None else None
-            cause = _final_exception("".join(self._stderr))
+            cause = final_exception("".join(self._stderr))
             # The pack's own error first: its traceback follows, and an exemption or config error must not drown.
             reason = f": {cause}" if cause else f": it printed {shown} where its port belongs"
             raise PackError(

@@ -216,3 +216,18 @@ def wire_property_dependencies(
     return {
         key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns) for key, urns in property_dependencies.items() if urns
     }
+
+
+def world_inputs(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the world reads them: references as ids, secrets as their values, unknowns as None."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, dict):
+            if value.get(SIGNATURE_KEY) == SECRET_SIGNATURE:
+                return plain(value.get("value"))
+            return {key: plain(item) for key, item in value.items()}
+        return None if value == UNKNOWN else value
+
+    return {key: plain(value) for key, value in wire_properties(properties).items()}

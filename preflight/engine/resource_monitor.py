@@ -24,26 +24,27 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, reso
 
 from preflight.engine import default_providers, urns
 from preflight.engine.resource_goal import (
-    SECRET_SIGNATURE,
-    SIGNATURE_KEY,
     UNKNOWN,
     GoalError,
     ResourceGoal,
     goal_from_request,
     struct_to_json,
     wire_properties,
+    world_inputs,
 )
+from preflight.engine.transforms import TransformError, Transforms
 
 _GRPC_OPTIONS: Final = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
-# What this monitor implements of resource_pb2's features; transforms and hooks need the Callbacks service.
+# What this monitor implements of resource_pb2's features (resource hooks and invoke transforms are not served).
 SUPPORTED_FEATURES: Final = (
     resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
     resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
     resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
     resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
+    resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
 )
 GET_RESOURCE_TOKEN: Final = "pulumi:pulumi:getResource"
-_LEGACY_FEATURES: Final = {"secrets", "resourceReferences", "aliasSpecs", "deletedWith"}
+_LEGACY_FEATURES: Final = {"secrets", "resourceReferences", "aliasSpecs", "deletedWith", "transforms"}
 
 
 class RegistrationHook(Protocol):
@@ -81,21 +82,6 @@ class MonitoredResource:
     stack_trace: tuple[tuple[str, int, int], ...] = ()
 
 
-def world_inputs(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs as the world reads them: references as ids, secrets as their values, unknowns as None."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, list):
-            return [plain(item) for item in value]
-        if isinstance(value, dict):
-            if value.get(SIGNATURE_KEY) == SECRET_SIGNATURE:
-                return plain(value.get("value"))
-            return {key: plain(item) for key, item in value.items()}
-        return None if value == UNKNOWN else value
-
-    return {key: plain(value) for key, value in wire_properties(properties).items()}
-
-
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(dict(values))
@@ -113,6 +99,8 @@ class MonitorState:
         self.logs: list[tuple[str, str, str]] = []
         # Every invoke token the program called (the not-analysed report joins it with the world's answers).
         self.invoked: set[str] = set()
+        # URNs whose registration has begun (duplicates are refused from the first).
+        self.claimed: set[str] = set()
         self.lock = threading.Lock()
 
     def ordered(self) -> list[MonitoredResource]:
@@ -136,6 +124,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         self._default_providers: dict[tuple[str, str], str] = {}
         self._default_lock = threading.Lock()
         self.on_register: RegistrationHook | None = None
+        self.transforms = Transforms()
 
     def _registered(self, urn: str, goal: ResourceGoal) -> None:
         if goal.custom and not goal.type.startswith(urns.PROVIDER_TYPE_PREFIX):
@@ -206,11 +195,15 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
         to the provider's Construct): the world's answer, every output unknown in preview as before a create."""
         _, answer = self.world.new_resource(
             MockResourceArgs(
-                typ=goal.type, name=goal.name, inputs=world_inputs(goal.properties), provider=goal.provider, custom=False
+                typ=goal.type,
+                name=goal.name,
+                inputs=world_inputs(goal.properties),
+                provider=goal.provider,
+                custom=False,
             )
         )
         if self.preview:
-            return {key: UNKNOWN for key in answer}
+            return dict.fromkeys(answer, UNKNOWN)
         return dict(answer)
 
     def RegisterResource(self, request: Any, context: Any) -> Any:
@@ -227,13 +220,35 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise  # unreachable: abort raises
 
+    def _ancestors(self, parent: str) -> list[str]:
+        chain = []
+        with self.state.lock:
+            while parent and parent not in chain:
+                chain.append(parent)
+                registered = self.state.resources.get(parent)
+                parent = registered.goal.parent if registered else ""
+        return chain
+
+    def RegisterStackTransform(self, request: Any, context: Any) -> Any:
+        self.transforms.register_stack(request)
+        return empty_pb2.Empty()
+
     def _register(self, request: Any) -> Any:
         state = self.state
+        own_transforms = list(request.transforms)
+        try:
+            request = self.transforms.apply(request, self._ancestors(request.parent))
+        except (TransformError, grpc.RpcError) as exc:
+            # source_eval.go, RegisterResource: "invoke transform: ..."
+            raise GoalError(f"invoke transform: {exc}") from exc
         urn = urns.resource_urn(state.stack, state.project, request.parent, request.type, request.name)
         with state.lock:
-            if urn in state.resources:
+            # Claimed before the world answers: the SDK registers from several threads, so a second registration of
+            # one URN can arrive while the first is being analysed.
+            if urn in state.resources or urn in state.claimed:
                 # pkg/resource/deploy/step_generator.go, stepGenerator.generateURN (diag.GetDuplicateResourceURNError)
                 raise GoalError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+            state.claimed.add(urn)
             parent = state.resources.get(request.parent)
             if request.parent and parent is None:
                 # step_generator.go, stepGenerator.checkParent
@@ -268,6 +283,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
                     if frame.HasField("pc")
                 ),
             )
+        self.transforms.remember(urn, own_transforms)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_struct(outputs))
 
     def RegisterResourceOutputs(self, request: Any, context: Any) -> Any:
@@ -391,3 +407,4 @@ class MonitorServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self._server.stop(grace=None)
+        self.monitor.transforms.close()

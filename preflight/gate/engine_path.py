@@ -9,6 +9,7 @@ each pack in order, one at a time, and AnalyzeStack runs once the program is don
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from preflight.engine.analyzer_client import AnalyzerClient
 from preflight.engine.analyzer_messages import InlineAnalysis, RegistrationAnalysis
 from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.engine_service import EngineServer
-from preflight.engine.pack_process import ORGANIZATION, PackError, PackProcess, PackSpec
+from preflight.engine.pack_process import ORGANIZATION, PackError, PackProcess, PackSpec, final_exception
 from preflight.engine.pack_runtime import POLICY_FILE, pack_environment, pack_launch
 from preflight.engine.resource_monitor import MonitorState, World
 from preflight.engine.stack_tags import stack_tags
@@ -37,8 +38,11 @@ from preflight.program.capture import Capture, SourcePosition
 from preflight.program.language_host import offline_interpreter, runtime_options
 from preflight.program.progress import Progress, silent
 from preflight.program.project import ProjectSpec
+from preflight.program.runner import run_timeout_seconds
 from preflight.world.data_sources import is_answered
 from preflight.world.mocks import AwsLikeMocks
+
+_REFUSAL = re.compile(r'^\s*details = "(.*)"$', re.MULTILINE)
 
 
 class ProgramFailed(Exception):
@@ -195,7 +199,9 @@ def _configured(
     return infos
 
 
-def _blamed(failure: Exception, analysis: InlineAnalysis, packs: Sequence[RunningPack], config: ReconciledConfig) -> Exception:
+def _blamed(
+    failure: Exception, analysis: InlineAnalysis, packs: Sequence[RunningPack], config: ReconciledConfig
+) -> Exception:
     """The pack's failure, naming the policy that raised when one policy alone reproduces it (policy_blame)."""
     if not isinstance(failure, PackError) or analysis.failed_request is None:
         return failure
@@ -250,9 +256,15 @@ def run_monitored_gate(
         if explain_only:
             return [
                 _report(
-                    project=project, pack=pack, info=info, index=index, user_config=user_config, analysis=None,
-                    stack_response=analyzer_pb2.AnalyzeResponse(), preview=preview,
-                )  # fmt: skip
+                    project=project,
+                    pack=pack,
+                    info=info,
+                    index=index,
+                    user_config=user_config,
+                    analysis=None,
+                    stack_response=analyzer_pb2.AnalyzeResponse(),
+                    preview=preview,
+                )
                 for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
             ]
         hooks: list[InlineAnalysis] = []
@@ -272,6 +284,7 @@ def run_monitored_gate(
                 project=project.name, stack=project.stack, project_root=project.root,
                 program_directory=project.main, world=world, config=project.config, preview=preview,
                 secret_keys=project.secret_keys, interpreter=program_python.path, registration_hook=hook,
+                timeout_seconds=run_timeout_seconds(),
             )  # fmt: skip
         if hooks and hooks[0].failure is not None:
             index = hooks[0].failed_index
@@ -297,7 +310,9 @@ def run_monitored_gate(
             for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
         ]
     for report in reports:
-        report.warnings += [f"pack log ({log.severity}): {log.message}" for log in engine_logs if log.severity != "debug"]
+        report.warnings += [
+            f"pack log ({log.severity}): {log.message}" for log in engine_logs if log.severity != "debug"
+        ]
     return reports
 
 
@@ -311,4 +326,11 @@ def _raise_if_failed(project: ProjectSpec, run: ProgramRun) -> None:
     if run.exit_code == 0:
         return
     logged = "\n".join(run.errors) or run.stderr.strip() or "(it printed nothing)"
-    raise ProgramFailed(f"{project.name} ({project.main}) failed with exit code {run.exit_code}:\n{logged}")
+    # One line first (the program's exception, or the engine's refusal), then what the program logged.
+    # A registration the monitor refused reaches the program as a gRPC error whose details are the engine's message,
+    # which the CLI shows as the failure (its step generator reports it, not the program).
+    refused = _REFUSAL.search(logged)
+    summary = refused.group(1) if refused else final_exception(logged) or logged.strip().splitlines()[0]
+    raise ProgramFailed(
+        f"{project.name} ({project.main}) failed (exit code {run.exit_code}): {summary}\nprogram log:\n{logged}"
+    )

@@ -14,8 +14,8 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,7 +241,8 @@ def launch_program(
             )
         except subprocess.TimeoutExpired as exc:
             raise LanguageHostError(
-                f"{program_directory}: the program did not finish within {timeout_seconds:g} s"
+                f"{program_directory}: the program did not finish within {timeout_seconds:g} s "
+                "(PREFLIGHT_RUN_TIMEOUT_SECONDS)"
             ) from exc
         except OSError as exc:
             raise LanguageHostError(f"cannot run the program's interpreter {python}: {exc}") from exc

@@ -15,6 +15,7 @@ import os
 import runpy
 import sys
 import traceback
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 # Run by path, this file's directory became sys.path[0]; the CLI's copy lives beside the CLI, where nothing can
@@ -36,7 +37,7 @@ _NOT_PROGRAM = ("pulumi", "asyncio", "concurrent", "threading", "runpy", "import
 
 
 def _program_frame() -> tuple[str, int]:
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
         if module.split(".", maxsplit=1)[0].split("_", maxsplit=1)[0] not in _NOT_PROGRAM:
@@ -98,7 +99,15 @@ def main() -> int:
     try:
 
         def run() -> None:
-            runpy.run_path(args.PROGRAM, run_name="__main__")
+            try:
+                runpy.run_path(args.PROGRAM, run_name="__main__")
+            except SystemExit as exc:
+                # Not the CLI's exec, which lets the process end with the program's code: a program that exits
+                # part-way has registered part of its stack, and an exit 0 would pass the gate on that part.
+                raise RuntimeError(
+                    f"the program called sys.exit({exc.code!r}); a Pulumi program must return normally "
+                    "(raise an exception to fail)"
+                ) from None
 
         loop.run_until_complete(pulumi.runtime.run_in_stack(run))
         exit_code = 0

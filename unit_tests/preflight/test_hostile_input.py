@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -224,7 +225,8 @@ def check(outcome: Outcome, code: int, first_line_parts: Sequence[str], workspac
     assert outcome.code == code, outcome.stderr
     for part in first_line_parts:
         assert part in outcome.first_line, outcome.stderr
-    assert "Traceback" not in outcome.stderr.partition("\nstderr:")[0], outcome.stderr
+    # Tracebacks only under what the pack printed (stderr:) or what the program logged (program log:).
+    assert "Traceback" not in re.split(r"\n(?:stderr|program log):", outcome.stderr)[0], outcome.stderr
     assert_nothing_left(workspace)
 
 
@@ -300,7 +302,7 @@ PROGRAM_CASES = {
         "import pulumi_aws as aws\naws.s3.Bucket('b')\naws.s3.Bucket('b')\n",
         None,
         {},
-        ["duplicate resource URNs"],
+        ["Duplicate resource URN 'urn:pulumi:dev::hostile::aws:s3/bucket:Bucket::b'"],
     ),
 }
 
