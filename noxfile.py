@@ -295,7 +295,11 @@ def checkov(session: nox.Session) -> None:
 
     started = time.perf_counter()
     plan = CHECKOV_OUTPUT / "dev-plan.json"
-    session.run(project_python, "-m", "preflight", "plan", "--stack", "dev", "--output", str(plan), external=True)
+    # --up: Checkov judges concrete values; in a preview's plan every computed value is unknown (after_unknown) and
+    # left out of planned_values, so a check reading one would pass or be skipped rather than see what gets created.
+    session.run(
+        project_python, "-m", "preflight", "plan", "--stack", "dev", "--up", "--output", str(plan), external=True
+    )
     session.log(f"plan export: {time.perf_counter() - started:.1f} s")
 
     results = [_checkov_scan(session, "plan", "--file", str(plan), "--framework", "terraform_plan")]

@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # --debug anywhere on the line: it is asked for after the failing command line, wherever it was typed.
     debug = DEBUG_FLAG in arguments
     args = build_parser().parse_args([argument for argument in arguments if argument != DEBUG_FLAG])
+    # Commands that show what a child process printed (the program's traceback) show it only with --debug.
+    args.debug = debug
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:

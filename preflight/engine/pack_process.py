@@ -25,31 +25,12 @@ from typing import Any, Final
 
 import yaml
 
+from preflight.program.child_process import tied_to_this_process
+
 POLICY_FILE: Final = "PulumiPolicy.yaml"
 ORGANIZATION: Final = "organization"  # what the CLI passes for backends without organizations
 PORT_TIMEOUT_SECONDS: Final = 60.0
 STOP_TIMEOUT_SECONDS: Final = 5.0
-
-
-# Run before the pack's own interpreter on Linux: prctl(PR_SET_PDEATHSIG, SIGKILL), so the kernel kills the pack
-# when the gate dies, even by SIGKILL (where no handler or atexit runs), then exec the CLI's command unchanged. A
-# launcher rather than a preexec_fn: a preexec_fn makes subprocess fork() a process full of gRPC threads.
-_DIE_WITH_PARENT: Final = (
-    "import ctypes, os, signal, sys\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
-    "if os.getppid() != int(sys.argv[1]):\n"
-    "    os._exit(1)\n"
-    "os.execvp(sys.argv[2], sys.argv[2:])\n"
-)
-
-
-def _tied_to_this_process(command: list[str]) -> list[str]:
-    """`command` behind the parent-death launcher on Linux; elsewhere the process group and exit handlers do. The
-    launcher runs on the gate's own interpreter: the pack's command may be `node` (a Node.js pack) or any other
-    program, found on PATH as the CLI finds it."""
-    if not sys.platform.startswith("linux"):
-        return command
-    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 _EXCEPTION_LINE: Final = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit)\w*): (.+)$")
@@ -171,7 +152,7 @@ class PackProcess:
             raise PackError(f"cannot run the pack's interpreter {self.command[0]}: not found or not executable")
         try:
             self._process = subprocess.Popen(  # noqa: S603 - the command is the CLI's, built from the pack spec
-                _tied_to_this_process(self.command),
+                tied_to_this_process(self.command),
                 cwd=self.spec.directory,
                 env=self._environment,
                 stdin=subprocess.DEVNULL,

@@ -45,6 +45,11 @@ class PackLaunch:
 def pack_runtime(directory: Path) -> tuple[str, dict[str, Any]]:
     """PulumiPolicy.yaml's runtime name and options (the runtime may be a bare name)."""
     policy_file = directory / POLICY_FILE
+    if not policy_file.is_file():
+        raise PackRuntimeError(
+            f"failed to load Pulumi policy project located at {str(directory)!r}: {policy_file}: not found "
+            f"(--pack must name a directory holding {POLICY_FILE})"
+        )
     try:
         document = yaml.safe_load(policy_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

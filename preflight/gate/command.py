@@ -70,6 +70,11 @@ def _error(message: object) -> None:
     print(f"preflight gate: error: {message}", file=sys.stderr)
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"preflight gate: warning: {warning}", file=sys.stderr)
+
+
 def _check_single_pack(args: argparse.Namespace, packs: Sequence[str]) -> None:
     """Several packs print one report each, in order; a file (report, baseline) or an explanation holds one pack's."""
     if len(packs) == 1:
@@ -97,6 +102,8 @@ def _gate(args: argparse.Namespace) -> int:
     except (_CommandLineError, PolicyConfigError, BaselineError, OutputFileError) as exc:
         _error(exc)
         return failure
+    # Printed after the outcome's first line (an error names the input first), before the report otherwise.
+    warnings: list[str] = []
     try:
         with _terminate_as_exit():
             reports = run_monitored_gate(
@@ -108,12 +115,19 @@ def _gate(args: argparse.Namespace) -> int:
                 world=AwsLikeMocks(preview=False),
                 interpreter=args.python,
                 progress=progress,
-                on_warning=lambda warning: print(f"preflight gate: warning: {warning}", file=sys.stderr),
+                on_warning=warnings.append,
                 explain_only=bool(args.explain),
             )
     except _RUN_ERRORS as exc:
         _error(exc)
+        _warn(warnings)
+        if isinstance(exc, ProgramFailed):
+            if getattr(args, "debug", False):
+                print(f"program log:\n{exc.log}", file=sys.stderr)
+            else:
+                print("preflight gate: the program's log (its traceback) with --debug", file=sys.stderr)
         return failure
+    _warn(warnings)
     if args.explain:
         try:
             print(explain(reports[0], args.explain, repository_root(project.root)))

@@ -46,8 +46,12 @@ _REFUSAL = re.compile(r'^\s*details = "(.*)"$', re.MULTILINE)
 
 
 class ProgramFailed(Exception):
-    """The program exited non-zero (its own exception, or a registration the engine refused); the message is what
-    it logged."""
+    """The program exited non-zero (its own exception, or a registration the engine refused): the message is one
+    line, `log` what the program logged (its traceback)."""
+
+    def __init__(self, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass
@@ -331,6 +335,4 @@ def _raise_if_failed(project: ProjectSpec, run: ProgramRun) -> None:
     # which the CLI shows as the failure (its step generator reports it, not the program).
     refused = _REFUSAL.search(logged)
     summary = refused.group(1) if refused else final_exception(logged) or logged.strip().splitlines()[0]
-    raise ProgramFailed(
-        f"{project.name} ({project.main}) failed (exit code {run.exit_code}): {summary}\nprogram log:\n{logged}"
-    )
+    raise ProgramFailed(f"{project.name} ({project.main}) failed (exit code {run.exit_code}): {summary}", logged)

@@ -220,3 +220,33 @@ def convert_inputs(token: str, tf_type: str, inputs: dict[str, Any]) -> dict[str
     if schema is None:
         return None
     return _convert_object(inputs, schema, tf_type, "")
+
+
+def _unknown_value(raw: Any, spec: Attribute, tf_type: str, path: str) -> Any:
+    if isinstance(raw, str) and raw == UNKNOWN:
+        return True
+    if spec.kind in ("block", "blocks") and spec.nested is not None and isinstance(raw, (dict, list)):
+        nested = _block_schema(spec.nested, tf_type, path)
+        items = raw if isinstance(raw, list) else [raw]
+        blocks = [_unknown_object(item, nested, tf_type, path) if isinstance(item, dict) else {} for item in items]
+        return blocks if any(blocks) else None
+    return None
+
+
+def _unknown_object(obj: dict[str, Any], schema: AttributeSchema, tf_type: str, path: str) -> dict[str, Any]:
+    unknown: dict[str, Any] = {}
+    for wire_name, raw in obj.items():
+        spec = schema.get(wire_name) or Attribute(snake_case(wire_name), "any")
+        marked = _unknown_value(raw, spec, tf_type, f"{path}{wire_name}.")
+        if marked is not None:
+            unknown[spec.name] = marked
+    return unknown
+
+
+def unknown_inputs(token: str, tf_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Terraform's `after_unknown` for a registration's inputs: `true` at each attribute (and inside each block)
+    whose value is unknown in preview, with Terraform's attribute names; {} when nothing is unknown."""
+    schema = resource_schema(token, tf_type)
+    if schema is None:
+        return {}
+    return _unknown_object(inputs, schema, tf_type, "")

@@ -1,5 +1,6 @@
-"""`python -m preflight plan`: the program run with known values (as `pulumi up` sees them), written as the
-Terraform plan JSON Checkov's terraform_plan framework scans (preflight.plan.export)."""
+"""`python -m preflight plan`: the program run as `pulumi preview` sees it (computed values unknown, exported as
+Terraform's `after_unknown`), or with `--up` with known values as `pulumi up` sees them, written as the Terraform plan
+JSON Checkov's terraform_plan framework scans (preflight.plan.export)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from preflight.program.arguments import add_program_arguments, load_and_run
 
 
 def _run(args: argparse.Namespace) -> int:
-
-    capture = load_and_run(args, preview=False)
+    capture = load_and_run(args, preview=not args.up)
     export = export_plan(capture)
     try:
         write_plan(export, Path(args.output))
@@ -36,4 +36,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("plan", help="write what the stack registers as a Terraform plan JSON for Checkov")
     add_program_arguments(parser)
     parser.add_argument("--output", required=True, help="path of the plan JSON to write (for example out/plan.json)")
+    parser.add_argument(
+        "--up", action="store_true", help="known values, as `pulumi up` sees them (default: as `pulumi preview`)"
+    )
     parser.set_defaults(func=_run)

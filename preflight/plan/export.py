@@ -1,8 +1,8 @@
 """`python -m preflight plan`: what a program registers, written as the Terraform plan JSON Checkov scans.
 
 Checkov has no Pulumi framework, but pulumi-aws is bridged from the Terraform AWS provider, so every AWS resource a
-program registers has a Terraform counterpart. The export writes one Terraform plan (known-value mode, as `pulumi up`
-sees the inputs) that Checkov's `terraform_plan` framework reads:
+program registers has a Terraform counterpart. The export writes one Terraform plan that Checkov's `terraform_plan`
+framework reads, of a preview (as `pulumi preview` sees the inputs) or, from a known-value run, of an update:
 
 - `planned_values.root_module.resources[]`: one managed resource per mapped AWS registration (providers and
   components are not resources), its Terraform type from preflight.plan.tf_types, its address `<type>.<name>` derived
@@ -18,6 +18,8 @@ sees the inputs) that Checkov's `terraform_plan` framework reads:
   registration's property dependencies) written as a Terraform reference (`aws_s3_bucket.logs.id`), with the
   referenced value removed from `values`, because Checkov only follows a reference where the value is absent. That
   keeps the graph edges Checkov's connection checks need (a bucket and its separate encryption configuration).
+- `resource_changes[]` (preview only): each resource's create, with `change.after_unknown` marking, by Terraform
+  attribute name, each input only the apply will know; planned_values leaves those out, as Terraform does.
 
 The attribute shapes come from the pulumi-aws SDK's own typed output classes; the handful of fields the bridge
 renames (`name` -> `function_name` on a Lambda function, `restApi` -> `rest_api_id`) are listed in attributes.py.
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.plan.attributes import convert_inputs, plain_value, resource_schema
+from preflight.plan.attributes import convert_inputs, plain_value, resource_schema, unknown_inputs
 from preflight.plan.tf_types import snake_case, terraform_type
 from preflight.program.capture import Capture, Registration
 from preflight.world import read_back
@@ -77,6 +79,7 @@ class _Exported:
     values: dict[str, Any]
     provider: Registration | None
     expressions: dict[str, Any] = field(default_factory=dict)
+    unknown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
@@ -234,11 +237,14 @@ def export_plan(capture: Capture) -> PlanExport:
             merged = {**_default_tags(provider), **values.get("tags", {})}
             if merged:
                 values["tags_all"] = merged
-        exported.append(_Exported(reg, tf_type, names[reg.urn], values, provider))
+        unknown = unknown_inputs(reg.type, tf_type, reg.inputs)
+        exported.append(_Exported(reg, tf_type, names[reg.urn], values, provider, unknown=unknown))
     by_urn = {item.registration.urn: item for item in exported}
     for item in exported:
         _add_references(item, by_urn)
     document = _document(providers, exported)
+    if capture.preview:
+        document["resource_changes"] = _resource_changes(exported)
     if capture.not_analysed:
         # Not a Terraform plan key (Checkov ignores it): what no check saw, so a clean scan is read for what it is.
         document["preflight_not_analysed"] = list(capture.not_analysed)
@@ -285,6 +291,29 @@ def _document(providers: dict[str, Registration], exported: list[_Exported]) -> 
         "planned_values": {"root_module": {"resources": planned}},
         "configuration": {"provider_config": provider_config, "root_module": {"resources": configured}},
     }
+
+
+def _resource_changes(exported: list[_Exported]) -> list[dict[str, Any]]:
+    """Terraform's `resource_changes` of a fresh stack's preview: every resource created, `after` holding its known
+    values and `after_unknown` marking each attribute only the apply will know (what planned_values leaves out)."""
+    return [
+        {
+            "address": item.address,
+            "mode": "managed",
+            "type": item.tf_type,
+            "name": item.name,
+            "provider_name": AWS_PROVIDER_SOURCE,
+            "change": {
+                "actions": ["create"],
+                "before": None,
+                "after": item.values,
+                "after_unknown": item.unknown,
+                "before_sensitive": False,
+                "after_sensitive": {},
+            },
+        }
+        for item in sorted(exported, key=lambda entry: entry.address)
+    ]
 
 
 def capture_to_plan(capture: Capture) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from typing import Any, Final
 
 import yaml
 
+from preflight.program.child_process import tied_to_this_process
+
 EXEC_SCRIPT: Final = Path(__file__).with_name("python_exec.py")
 # python_exec.py's: where it writes the program's invoke call sites.
 INVOKE_SITES_VARIABLE: Final = "PREFLIGHT_INVOKE_SITES"
@@ -230,7 +232,7 @@ def launch_program(
         }
         try:
             completed = subprocess.run(  # noqa: S603 - the CLI's command for this project's interpreter
-                command,
+                tied_to_this_process(command),
                 cwd=program_directory,
                 env=environment,
                 stdin=subprocess.DEVNULL,

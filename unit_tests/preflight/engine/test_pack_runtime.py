@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ ENGINE = "127.0.0.1:1234"
 def _pack(root: Path, policy_yaml: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "PulumiPolicy.yaml").write_text(policy_yaml)
+    (root / "__main__.py").write_text("")
     return root
 
 
@@ -33,16 +35,34 @@ def test_a_python_pack_runs_in_its_virtualenv(tmp_path: Path) -> None:
     assert launch.directory == pack.resolve()
 
 
-def test_a_missing_virtualenv_is_the_clis_error_not_a_fallback(tmp_path: Path) -> None:
+def test_a_missing_virtualenv_runs_the_pack_on_the_gates_interpreter_with_a_warning(tmp_path: Path) -> None:
     pack = _pack(tmp_path / "pack", "runtime:\n  name: python\n  options:\n    virtualenv: venv\n")
-    with pytest.raises(PackRuntimeError, match=r"The 'virtualenv' option in PulumiPolicy.yaml is set to \"venv\""):
-        pack_launch(pack, ENGINE)
+    launch = pack_launch(pack, ENGINE)
+    assert launch.command[0] == sys.executable
+    assert launch.warning.startswith(f"policy pack {pack.resolve()}: The 'virtualenv' option in PulumiPolicy.yaml")
+    assert (
+        "doesn't exist: the CLI would need the virtualenv made from the pack's requirements.txt first" in launch.warning
+    )
+    assert "\n" not in launch.warning
 
 
-def test_a_python_pack_without_a_virtualenv_runs_python3_from_path(tmp_path: Path) -> None:
+def test_a_python_pack_without_a_virtualenv_runs_on_the_gates_interpreter(tmp_path: Path) -> None:
+    # The CLI would take python3 from PATH; the gate's interpreter is the one known to have pulumi-policy.
     pack = _pack(tmp_path / "pack", "runtime: python\n")
     python3 = _executable(tmp_path / "bin" / "python3")
-    assert pack_launch(pack, ENGINE, {"PATH": str(python3.parent)}).command[0] == str(python3)
+    launch = pack_launch(pack, ENGINE, {"PATH": str(python3.parent)})
+    assert launch.command[0] == sys.executable
+    assert launch.warning == ""
+
+
+def test_a_pack_without_its_entry_or_with_a_malformed_virtualenv_is_refused(tmp_path: Path) -> None:
+    pack = _pack(tmp_path / "pack", "runtime:\n  name: python\n  options:\n    virtualenv: 3\n")
+    with pytest.raises(PackRuntimeError, match=r"runtime\.options\.virtualenv must be a path"):
+        pack_launch(pack, ENGINE)
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").unlink()
+    with pytest.raises(PackRuntimeError, match=r"the pack has no __main__\.py"):
+        pack_launch(pack, ENGINE)
 
 
 def test_a_node_pack_runs_its_run_policy_pack_script_from_its_directory(tmp_path: Path) -> None:

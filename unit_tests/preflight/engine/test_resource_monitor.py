@@ -10,7 +10,12 @@ import pytest
 
 from preflight.engine.deployment import ProgramRun, run_deployment
 from preflight.engine.resource_goal import UNKNOWN, analyzer_options
-from preflight.program.language_host import LanguageHostError, project_interpreter
+from preflight.program.language_host import (
+    LanguageHostError,
+    ResolvedInterpreter,
+    offline_interpreter,
+    project_interpreter,
+)
 from preflight.world.mocks import AwsLikeMocks
 
 PROGRAM = """
@@ -160,4 +165,30 @@ def test_the_virtualenv_of_the_project_is_its_interpreter(tmp_path: Path) -> Non
     (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
     assert project_interpreter(
         tmp_path, {"PULUMI_PYTHON_CMD": Path(sys.executable).name, "PATH": str(Path(sys.executable).parent)}
+    )
+
+
+def test_the_gate_runs_a_program_on_its_virtualenv_when_it_exists(tmp_path: Path) -> None:
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").write_text("")
+    options = {"virtualenv": "venv"}
+    assert offline_interpreter(tmp_path, options) == ResolvedInterpreter(str(tmp_path / "venv" / "bin" / "python"))
+
+
+def test_a_declared_virtualenv_never_created_runs_on_the_gates_interpreter_with_one_warning(tmp_path: Path) -> None:
+    resolved = offline_interpreter(tmp_path, {"virtualenv": "venv"})
+    assert resolved.path == sys.executable
+    assert "The 'virtualenv' option in Pulumi.yaml is set to \"venv\"" in resolved.warning
+    assert "the CLI would need `pulumi install` first" in resolved.warning
+    assert "\n" not in resolved.warning
+
+
+def test_without_a_declared_virtualenv_the_gates_interpreter_runs_the_program(tmp_path: Path) -> None:
+    assert offline_interpreter(tmp_path, {}) == ResolvedInterpreter(sys.executable)
+    assert offline_interpreter(tmp_path, {"toolchain": "pip"}) == ResolvedInterpreter(sys.executable)
+
+
+def test_python_overrides_every_declaration(tmp_path: Path) -> None:
+    assert offline_interpreter(tmp_path, {"virtualenv": "venv"}, override="/opt/python") == ResolvedInterpreter(
+        "/opt/python"
     )

@@ -505,3 +505,32 @@ def test_sigterm_unwinds_the_gate_so_the_pack_is_stopped() -> None:
     worker.start()
     worker.join()
     assert outcome == ["ran"]
+
+
+def test_the_default_is_what_pulumi_preview_reports_and_up_what_pulumi_up_reports(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    program = PROGRAMS / "thirty_day_retention"
+    arguments = ["gate", "--program", str(program), "--stack", "dev", "--pack", str(PACK), "--format", "json"]
+    for mode, words in (([], "preview (unknown values)"), (["--preview"], "preview (unknown values)")):
+        assert cli.main([*arguments[:-2], *mode]) == cli.EXIT_FINDINGS
+        assert capsys.readouterr().out.startswith(f"policy gate: thirty_day_retention/dev, {words}")
+    assert cli.main(["gate", "--program", str(program), "--stack", "dev", "--pack", str(PACK), "--up"]) == 1
+    assert capsys.readouterr().out.startswith("policy gate: thirty_day_retention/dev, up (known values)")
+    with pytest.raises(SystemExit) as refused:
+        cli.main([*arguments, "--preview", "--up"])
+    assert refused.value.code == cli.EXIT_ERROR
+
+
+def test_a_program_whose_virtualenv_was_never_created_runs_with_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_program(tmp_path, "config:\n  aws:region: eu-west-1\n")
+    (root / "Pulumi.yaml").write_text(
+        "name: demo\nruntime:\n  name: python\n  options:\n    virtualenv: venv\nmain: program/\n"
+    )
+    code, out, err = run_gate(capsys, root)
+    assert code in (cli.EXIT_OK, cli.EXIT_FINDINGS), err
+    assert out.startswith("policy gate: demo/dev")
+    [warning] = [line for line in err.splitlines() if "warning: program" in line]
+    assert f'"{root / "venv"}" doesn\'t exist: the CLI would need `pulumi install` first; running it on' in warning

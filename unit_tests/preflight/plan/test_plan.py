@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -512,3 +513,40 @@ def test_two_runs_of_the_dev_stack_export_byte_identical_plans(tmp_path: Path) -
             plans.append(output.read_bytes())
 
     assert plans[0] == plans[1]
+
+
+def _plan_of(tmp_path: Path, *mode: str) -> dict[str, Any]:
+    program = tmp_path / "plan_shapes"
+    shutil.copytree(PROGRAMS / "plan_shapes", program)
+    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n", encoding="utf-8")
+    output = tmp_path / "plan.json"
+    assert main(["plan", "--program", str(program), "--stack", "dev", "--output", str(output), *mode]) == 0
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
+def _change(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    [change] = [entry["change"] for entry in plan["resource_changes"] if entry["address"] == address]
+    return change
+
+
+def test_the_default_plan_is_a_preview_whose_unknowns_are_after_unknown(tmp_path: Path) -> None:
+    plan = _plan_of(tmp_path)
+    handler = _change(plan, "aws_lambda_function.api-handler")
+    assert handler["actions"] == ["create"]
+    # The role's ARN exists only once the role is created: unknown in a preview, and absent from the known values.
+    assert handler["after_unknown"]["role"] is True
+    assert handler["after_unknown"]["dead_letter_config"] == [{"target_arn": True}]
+    assert "role" not in _values(plan, "aws_lambda_function.api-handler")
+    assert handler["after"] == _values(plan, "aws_lambda_function.api-handler")
+
+
+def test_plan_up_exports_known_values_without_resource_changes(tmp_path: Path) -> None:
+    plan = _plan_of(tmp_path, "--up")
+    assert "resource_changes" not in plan
+    # Known, the role's ARN is matched to the role it came from: Terraform's reference, as Checkov follows it.
+    [handler] = [
+        entry
+        for entry in plan["configuration"]["root_module"]["resources"]
+        if entry["address"] == "aws_lambda_function.api-handler"
+    ]
+    assert handler["expressions"]["role"]["references"][0] == "aws_iam_role.function-role.arn"

@@ -29,8 +29,10 @@ UNEXPANDED = {
 COMMANDS = {
     "preview": ["preview"],
     "preview-up": ["preview", "--up"],
+    # `gate` is what `pulumi preview --policy-pack` reports, `gate --up` what `pulumi up --policy-pack` reports; none
+    # of the programs has its virtualenv (`pulumi install` was never run), so each runs on this interpreter.
     "gate": ["gate", "--pack", str(REPO_ROOT / "policies")],
-    "gate-preview": ["gate", "--pack", str(REPO_ROOT / "policies"), "--preview"],
+    "gate-up": ["gate", "--pack", str(REPO_ROOT / "policies"), "--up"],
     "plan": ["plan", "--output", "plan.json"],
 }
 
