@@ -33,10 +33,9 @@ from preflight.gate.renderers import RENDERERS
 from preflight.gate.report import GateReport
 from preflight.gate.report_markdown import render_markdown
 from preflight.gate.violations import repository_root
-from preflight.program.arguments import add_program_arguments
+from preflight.program.arguments import add_program_arguments, load_command_project
 from preflight.program.language_host import LanguageHostError
 from preflight.program.progress import Progress, add_progress_arguments
-from preflight.program.project import load_project
 from preflight.world.mocks import AwsLikeMocks
 
 # pkg/cmd/pulumi: the CLI exits 1 for a failed update, violations and errors alike.
@@ -90,7 +89,7 @@ def _check_single_pack(args: argparse.Namespace, packs: Sequence[str]) -> None:
 
 def _gate(args: argparse.Namespace) -> int:
     failure = CLI_EXIT_FAILURE if args.cli_exit_codes else EXIT_ERROR
-    project = load_project(args.program, args.stack, require_stack_file=True)
+    project = load_command_project(args)
     progress = Progress.for_stderr(quiet=args.quiet, verbose=args.verbose)
     packs = args.pack or [DEFAULT_PACK]
     try:

@@ -23,4 +23,5 @@ def tied_to_this_process(command: list[str]) -> list[str]:
     """`command` behind the parent-death launcher on Linux; elsewhere the process group and exit handlers do."""
     if not sys.platform.startswith("linux"):
         return command
-    return [command[0], "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
+    # This interpreter runs the launcher: the child's own may be node (a Node.js pack).
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]

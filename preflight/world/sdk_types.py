@@ -14,6 +14,7 @@ import collections.abc
 import functools
 import importlib
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -72,13 +73,23 @@ def _import(module: str) -> types.ModuleType | None:
         return None
 
 
-@functools.cache
+# The monitor answers registrations from several gRPC threads: the first lookups import the SDK packages, and a
+# thread that finds a package half-imported by another would cache a wrong None for good. Lookups take turns.
+_LOOKUP_LOCK = threading.RLock()
+
+
 def resource_class(type_token: str) -> type | None:
     """The SDK class registering `type_token`, or None when no installed SDK has it.
 
     The SDK's own registry is asked first (each package registers `token -> class` on import, what the engine uses to
     rehydrate resource references); the generator's naming rule is the fallback.
     """
+    with _LOOKUP_LOCK:
+        return _resource_class(type_token)
+
+
+@functools.cache
+def _resource_class(type_token: str) -> type | None:
     try:
         package, module, member = _split_token(type_token)
     except ValueError:
@@ -98,9 +109,14 @@ def resource_class(type_token: str) -> type | None:
     return found if isinstance(found, type) and issubclass(found, pulumi.Resource) else None
 
 
-@functools.cache
 def result_class(invoke_token: str) -> type | None:
     """The `Get...Result` output type of an invoke token (`aws:ec2/getAmi:getAmi` -> `pulumi_aws.ec2.GetAmiResult`)."""
+    with _LOOKUP_LOCK:
+        return _result_class(invoke_token)
+
+
+@functools.cache
+def _result_class(invoke_token: str) -> type | None:
     try:
         package, module, member = _split_token(invoke_token)
     except ValueError:
