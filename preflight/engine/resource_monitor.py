@@ -175,12 +175,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
 
     def _outputs(self, goal: ResourceGoal, urn: str, import_id: str) -> tuple[str, dict[str, Any]]:
         """The id and the outputs of a custom resource: the world's answer, unknown where computed in preview."""
-        inputs = world_inputs(goal.properties)
-        answer_id, state = self.world.new_resource(
-            MockResourceArgs(
-                typ=goal.type, name=goal.name, inputs=inputs, provider=goal.provider, resource_id=import_id, custom=True
-            )
-        )
+        answer_id, state = self._world_answer(goal, custom=True, resource_id=import_id)
         # The provider sees the inputs without resource references (it does not accept them), and its state is built
         # from what it saw.
         checked = wire_properties(goal.properties)
@@ -190,18 +185,23 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
             return "", {**{key: UNKNOWN for key in state if key not in checked}, **checked}
         return answer_id or "", {**checked, **state}
 
-    def _remote_outputs(self, goal: ResourceGoal) -> dict[str, Any]:
-        """A multi-language component's outputs (source_eval.go, resmon.RegisterResource sends `remote` registrations
-        to the provider's Construct): the world's answer, every output unknown in preview as before a create."""
-        _, answer = self.world.new_resource(
+    def _world_answer(self, goal: ResourceGoal, *, custom: bool, resource_id: str = "") -> tuple[str | None, Any]:
+        """The world's id and outputs for `goal`, given its inputs as the provider reads them."""
+        return self.world.new_resource(
             MockResourceArgs(
                 typ=goal.type,
                 name=goal.name,
                 inputs=world_inputs(goal.properties),
                 provider=goal.provider,
-                custom=False,
+                resource_id=resource_id,
+                custom=custom,
             )
         )
+
+    def _remote_outputs(self, goal: ResourceGoal) -> dict[str, Any]:
+        """A multi-language component's outputs (source_eval.go, resmon.RegisterResource sends `remote` registrations
+        to the provider's Construct): the world's answer, every output unknown in preview as before a create."""
+        _, answer = self._world_answer(goal, custom=False)
         if self.preview:
             return dict.fromkeys(answer, UNKNOWN)
         return dict(answer)
@@ -310,16 +310,7 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
                 goal.provider = self._default_provider(urns.package_of(goal.type), request.version, request.type)
         except GoalError as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        _, answer = self.world.new_resource(
-            MockResourceArgs(
-                typ=goal.type,
-                name=goal.name,
-                inputs=world_inputs(goal.properties),
-                provider=goal.provider,
-                resource_id=request.id,
-                custom=True,
-            )
-        )
+        _, answer = self._world_answer(goal, custom=True, resource_id=request.id)
         outputs = {**goal.properties, **answer}
         with state.lock:
             state.resources[urn] = MonitoredResource(urn, goal, request.id, outputs, read=True)

@@ -257,7 +257,10 @@ def run_monitored_gate(
         with progress.phase("pack start", "policies") as starting:
             infos = _configured(packs, engine.address, project, user_config, preview)
             starting.advance(sum(len(info.policies) for info in infos))
-        if explain_only:
+
+        def reports(
+            analysis: InlineAnalysis | None, responses: Sequence[analyzer_pb2.AnalyzeResponse], lines: Sequence[str]
+        ) -> list[GateReport]:
             return [
                 _report(
                     project=project,
@@ -265,12 +268,16 @@ def run_monitored_gate(
                     info=info,
                     index=index,
                     user_config=user_config,
-                    analysis=None,
-                    stack_response=analyzer_pb2.AnalyzeResponse(),
+                    analysis=analysis,
+                    stack_response=responses[index],
                     preview=preview,
+                    not_analysed=lines,
                 )
                 for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
             ]
+
+        if explain_only:
+            return reports(None, [analyzer_pb2.AnalyzeResponse() for _ in packs], [])
         hooks: list[InlineAnalysis] = []
         program_python = offline_interpreter(
             project.root, runtime_options(project.root / "Pulumi.yaml"), override=interpreter
@@ -299,25 +306,12 @@ def run_monitored_gate(
             stacking.advance(len(stack_responses))
         not_analysed = not_analysed_lines(world, run)
         engine_logs = engine.logs
-        reports = [
-            _report(
-                project=project,
-                pack=pack,
-                info=info,
-                index=index,
-                user_config=user_config,
-                analysis=hooks[0],
-                stack_response=stack_responses[index],
-                preview=preview,
-                not_analysed=not_analysed,
-            )
-            for index, (pack, info) in enumerate(zip(packs, infos, strict=True))
-        ]
-    for report in reports:
+        analysed = reports(hooks[0], stack_responses, not_analysed)
+    for report in analysed:
         report.warnings += [
             f"pack log ({log.severity}): {log.message}" for log in engine_logs if log.severity != "debug"
         ]
-    return reports
+    return analysed
 
 
 def _description(root: Path) -> str | None:
