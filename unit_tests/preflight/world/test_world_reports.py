@@ -123,8 +123,8 @@ def remote_component_program(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [["preview"], ["preview", "--up"], ["gate", "--pack", str(PACK)], ["gate", "--pack", str(PACK), "--preview"]],
-    ids=["preview", "preview-up", "gate", "gate-preview"],
+    [["preview"], ["preview", "--up"], ["gate", "--pack", str(PACK)], ["gate", "--pack", str(PACK), "--up"]],
+    ids=["preview", "preview-up", "gate", "gate-up"],
 )
 def test_every_report_lists_a_remote_component_as_not_expanded(
     remote_component_program: Path, capsys: pytest.CaptureFixture[str], command: list[str]
