@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 from preflight.program.capture import Capture
 from preflight.program.project import ProjectSpec, load_project
@@ -16,16 +15,9 @@ def add_program_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default="dev", help="stack name; its Pulumi.<stack>.yaml supplies config")
 
 
-def stack_file_required(program: str | Path) -> bool:
-    """Whether a missing Pulumi.<stack>.yaml is an error: only where the project has stack files (then it is a
-    misspelt --stack). A project with none, as a fresh clone of pulumi/examples, runs as a new stack with empty stack
-    config, as the CLI runs it after `pulumi stack init`."""
-    return any(Path(program).glob("Pulumi.?*.yaml"))
-
-
 def load_command_project(args: argparse.Namespace) -> ProjectSpec:
     """The project named by --program/--stack, as every command loads it."""
-    return load_project(args.program, args.stack, require_stack_file=stack_file_required(args.program))
+    return load_project(args.program, args.stack, require_stack_file=True)
 
 
 def load_and_run(args: argparse.Namespace, preview: bool, on_register: Callable[[], None] | None = None) -> Capture:
