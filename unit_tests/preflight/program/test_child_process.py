@@ -1,4 +1,4 @@
-"""The pack's process is tied to the gate's: the parent-death launcher runs any command the CLI would run."""
+"""A child (the program, a pack) is tied to the gate: the parent-death launcher runs any command the CLI would run."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from preflight.engine.pack_process import _tied_to_this_process
+from preflight.program.child_process import tied_to_this_process
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death launcher is Linux-only")
 def test_the_launcher_runs_a_command_that_is_not_python_found_on_path() -> None:
     # A Node.js pack's command starts with `node`: the launcher must not run its Python code with the pack's binary.
     completed = subprocess.run(  # noqa: S603 - a fixed command
-        _tied_to_this_process(["sh", "-c", "echo launched"]), capture_output=True, text=True, check=False
+        tied_to_this_process(["sh", "-c", "echo launched"]), capture_output=True, text=True, check=False
     )
     assert (completed.returncode, completed.stdout) == (0, "launched\n"), completed.stderr
