@@ -187,15 +187,9 @@ class ResourceMonitorServicer(resource_pb2_grpc.ResourceMonitorServicer):
 
     def _world_answer(self, goal: ResourceGoal, *, custom: bool, resource_id: str = "") -> tuple[str | None, Any]:
         """The world's id and outputs for `goal`, given its inputs as the provider reads them."""
+        inputs = world_inputs(goal.properties)
         return self.world.new_resource(
-            MockResourceArgs(
-                typ=goal.type,
-                name=goal.name,
-                inputs=world_inputs(goal.properties),
-                provider=goal.provider,
-                resource_id=resource_id,
-                custom=custom,
-            )
+            MockResourceArgs(goal.type, goal.name, inputs, goal.provider, resource_id, custom=custom)
         )
 
     def _remote_outputs(self, goal: ResourceGoal) -> dict[str, Any]:
