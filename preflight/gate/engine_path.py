@@ -173,7 +173,7 @@ def _report(
         project=project,
         pack=pack.spec,
         info=info,
-        config=reconcile(info, user_config),
+        config=reconcile(info, user_config, pack.spec.version),
         analysis=Analysis(analysed, stack_response),
         resources=view,
     )
@@ -199,7 +199,7 @@ def _configured(
             )
         )  # fmt: skip
         infos.append(pack.client.analyzer_info())
-        pack.client.configure(reconcile(infos[-1], user_config).request())
+        pack.client.configure(reconcile(infos[-1], user_config, pack.spec.version).request())
     return infos
 
 
@@ -299,7 +299,8 @@ def run_monitored_gate(
             )  # fmt: skip
         if hooks and hooks[0].failure is not None:
             index = hooks[0].failed_index
-            raise _blamed(hooks[0].failure, hooks[0], packs, reconcile(infos[index], user_config))
+            config = reconcile(infos[index], user_config, packs[index].spec.version)
+            raise _blamed(hooks[0].failure, hooks[0], packs, config)
         _raise_if_failed(project, run)
         with progress.phase("stack analysis", "packs") as stacking:
             stack_responses = hooks[0].analyze_stack()
