@@ -23,12 +23,9 @@ STACK = "conformance"
 # The gate's flag for each CLI command a step stands for.
 MODE_ARGUMENTS = {"up": ["--up"], "preview": []}
 # Where the gate does not yet send what the engine sends, the step fails for that reason (strict: it must fail).
-KNOWN_GAPS: dict[str, str] = {
-    "parent_dependencies-1": "AnalyzeStack: in some runs the pack's parent and dependency assertions raise on what "
-    "the monitor sends (an order the program's registrations arrive in; not strict, as it passes in others)",
-}
-# Gaps that show in some runs only: xfailed without strict, so a passing run does not fail.
-ORDER_DEPENDENT_GAPS = frozenset({"parent_dependencies-1"})
+# None today: parent_dependencies-1 failed while pulumi-random resources answered no `result` (the pet's prefix had
+# no value to depend on); it passes on both paths since that answer came back.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _project(tmp_path: Path, scenario: Scenario, step: Step) -> Path:
@@ -75,7 +72,7 @@ CASES = [
         scenario,
         step,
         id=f"{scenario.name}-{step.number}",
-        marks=[pytest.mark.xfail(reason=KNOWN_GAPS[key], strict=key not in ORDER_DEPENDENT_GAPS)]
+        marks=[pytest.mark.xfail(reason=KNOWN_GAPS[key], strict=True)]
         if (key := f"{scenario.name}-{step.number}") in KNOWN_GAPS
         else [],
     )
@@ -108,14 +105,7 @@ ENGINE_PATH_SCENARIOS = (
 @pytest.mark.parametrize(
     ("scenario", "step"),
     [
-        pytest.param(
-            scenario,
-            step,
-            id=f"{scenario.name}-{step.number}",
-            marks=[pytest.mark.xfail(reason=KNOWN_GAPS[key], strict=False)]
-            if (key := f"{scenario.name}-{step.number}") in ORDER_DEPENDENT_GAPS
-            else [],
-        )
+        pytest.param(scenario, step, id=f"{scenario.name}-{step.number}")
         for scenario in SCENARIOS
         if scenario.name in ENGINE_PATH_SCENARIOS
         for step in scenario.steps
