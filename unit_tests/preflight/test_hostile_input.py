@@ -101,6 +101,12 @@ PolicyPack(
 POLICY_FILE = "runtime: python\nversion: 1.0.0\n"
 
 
+# Resets SIGINT to its default disposition, which exec keeps, then runs the command in this same process.
+SIGINT_AT_DEFAULT = (
+    "import os, signal, sys\nsignal.signal(signal.SIGINT, signal.SIG_DFL)\nos.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
 @dataclass
 class Outcome:
     code: int
@@ -145,8 +151,11 @@ class Workspace:
         return Outcome(completed.returncode, completed.stdout, completed.stderr)
 
     def start(self, *extra: str, **environment: str) -> subprocess.Popen[str]:
+        # A gate started from a background job inherits SIGINT ignored (a shell's `&`), and Python then never turns
+        # it into KeyboardInterrupt: the gate is started as from a terminal, SIGINT at its default, so Ctrl-C tests
+        # the gate and not how the suite was launched.
         return subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-            self.arguments(*extra),
+            [sys.executable, "-c", SIGINT_AT_DEFAULT, *self.arguments(*extra)],
             env=self.environment(**environment),
             cwd=self.root,
             stdout=subprocess.PIPE,
